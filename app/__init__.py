@@ -1,0 +1,1 @@
+"""Real-time one-to-one chat service."""

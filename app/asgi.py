@@ -1,0 +1,80 @@
+"""The application: `create_app()` is what granian serves in each worker process."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+
+from litestar import Litestar
+
+from app.config import load_settings
+from app.db.pool import Database
+from app.domain.rules import MAX_BODY_BYTES
+from app.interfaces.core import ChatPlugin
+from app.interfaces.state import AppState
+from app.logs import configure_logging
+from app.realtime.hub import Hub
+from app.realtime.typing import TypingTracker
+from app.services.accounts import AccountService
+from app.services.container import Services
+from app.services.conversations import ConversationService
+from app.services.health import HealthService
+from app.services.messaging import MessagingService
+from app.services.rate_limit import MessageRateLimiter
+from app.services.receipts import ReceiptService
+from app.services.replay import ReplayService
+from app.services.search import SearchService
+from app.services.tokens import TokenService
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+    from app.config import Settings
+
+log = logging.getLogger("chat.app")
+
+
+def build_state(settings: Settings) -> AppState:
+    assert settings.database_url is not None  # noqa: S101 - the CLI resolves the embedded URL
+    assert settings.jwt_secret is not None  # noqa: S101 - the CLI resolves the embedded secret
+    db = Database(settings.database_url)
+    replay = ReplayService(db)
+    hub = Hub(settings.redis_url, replay)
+    conversations = ConversationService(db)
+    services = Services(
+        db=db,
+        accounts=AccountService(db, TokenService(settings.jwt_secret, settings.access_token_ttl)),
+        conversations=conversations,
+        health=HealthService(db),
+        messaging=MessagingService(
+            db, MessageRateLimiter(settings.rate_limit, settings.redis_url), hub
+        ),
+        receipts=ReceiptService(db, hub),
+        replay=replay,
+        search=SearchService(db),
+    )
+    return AppState(services, hub, TypingTracker(hub, conversations), settings.allowed_origins)
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or load_settings()
+    configure_logging()
+    state = build_state(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        await state.services.db.open()
+        await state.hub.start()
+        log.info("worker ready")
+        try:
+            yield
+        finally:
+            await state.hub.stop()
+            await state.services.db.close()
+
+    app = Litestar(
+        plugins=[ChatPlugin()], lifespan=[lifespan], request_max_body_size=MAX_BODY_BYTES
+    )
+    app.state.chat = state
+    return app

@@ -1,0 +1,89 @@
+"""`chat serve` and `chat migrate`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+import msgspec
+import psycopg
+from dotenv import load_dotenv
+
+from app.config import DATA_DIR, ConfigError, Settings, load_settings
+from app.db.migrate import migrate
+from app.embedded import embedded_jwt_secret, start_embedded_postgres
+from app.logs import configure_logging
+
+log = logging.getLogger("chat.cli")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="chat", description="Real-time one-to-one chat service")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("serve", help="migrate if needed, then serve HTTP and WebSocket")
+    commands.add_parser("migrate", help="bring the database schema up to date")
+    args = parser.parse_args(argv)
+    load_dotenv(".env", override=False)
+    configure_logging()
+    try:
+        settings = resolve_embedded(load_settings())
+        applied = run_migrations(settings)
+    except ConfigError as exc:
+        print(f"chat: {exc}", file=sys.stderr)  # noqa: T201 - the one-line startup error
+        return 2
+    log.info("schema up to date", extra={"applied": ",".join(map(str, applied)) or "none"})
+    if args.command == "serve":
+        serve(settings)
+    return 0
+
+
+def resolve_embedded(settings: Settings) -> Settings:
+    """Without DATABASE_URL: start the embedded PostgreSQL and use (or make) the kept secret."""
+    if not settings.embedded:
+        return settings
+    try:
+        url = start_embedded_postgres(DATA_DIR)
+    except Exception as exc:
+        raise ConfigError(
+            "DATABASE_URL", f"unset, and the embedded PostgreSQL failed: {exc}"
+        ) from exc
+    secret = settings.jwt_secret or embedded_jwt_secret(DATA_DIR)
+    return msgspec.structs.replace(settings, database_url=url, jwt_secret=secret)
+
+
+def run_migrations(settings: Settings) -> list[int]:
+    assert settings.database_url is not None  # noqa: S101 - resolve_embedded set it
+    try:
+        return migrate(settings.database_url)
+    except psycopg.OperationalError as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ConfigError("DATABASE_URL", f"cannot connect to the database ({reason})") from exc
+
+
+def serve(settings: Settings) -> None:
+    from granian import Granian  # noqa: PLC0415 - only `serve` needs the server
+    from granian.constants import Interfaces  # noqa: PLC0415
+
+    # Worker processes read their settings from the environment: hand them what was resolved.
+    assert settings.database_url is not None  # noqa: S101
+    assert settings.jwt_secret is not None  # noqa: S101
+    os.environ["DATABASE_URL"] = settings.database_url
+    os.environ["CHAT_JWT_SECRET"] = settings.jwt_secret
+    Granian(
+        "app.asgi:create_app",
+        factory=True,
+        interface=Interfaces.ASGI,
+        address=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        websockets=True,
+        backlog=2048,
+        backpressure=4096,
+        log_access=False,
+    ).serve()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,109 @@
+"""Configuration: the variables of contract section 1, read once into a typed object.
+
+A bad value raises ConfigError naming the variable; the CLI prints it as one line.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlparse
+
+import msgspec
+from limits import parse
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+DATA_DIR = Path(".chat-data")
+MIN_SECRET_BYTES = 32
+
+
+class ConfigError(Exception):
+    def __init__(self, variable: str, problem: str) -> None:
+        super().__init__(f"{variable}: {problem}")
+        self.variable = variable
+
+
+class Settings(msgspec.Struct, frozen=True):
+    database_url: str | None = None
+    redis_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    jwt_secret: str | None = None
+    access_token_ttl: int = 3600
+    rate_limit: str = "10/minute"
+    allowed_origins: frozenset[str] | None = None
+
+    @property
+    def embedded(self) -> bool:
+        return self.database_url is None
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if env is None else env
+
+    def get(name: str) -> str | None:
+        value = env.get(name, "").strip()
+        return value or None
+
+    database_url = _url(get("DATABASE_URL"), "DATABASE_URL", {"postgresql", "postgres"})
+    redis_url = _url(get("REDIS_URL"), "REDIS_URL", {"redis", "rediss"})
+    workers = _integer(get("CHAT_WORKERS"), "CHAT_WORKERS", 1, 1, 64)
+    if workers > 1 and redis_url is None:
+        raise ConfigError("CHAT_WORKERS", "more than 1 worker needs REDIS_URL for fan-out")
+    secret = get("CHAT_JWT_SECRET")
+    if secret is not None and len(secret.encode()) < MIN_SECRET_BYTES:
+        raise ConfigError("CHAT_JWT_SECRET", f"must be at least {MIN_SECRET_BYTES} bytes")
+    if secret is None and database_url is not None:
+        raise ConfigError("CHAT_JWT_SECRET", "required when DATABASE_URL is set")
+    rate_limit = get("CHAT_RATE_LIMIT") or "10/minute"
+    try:
+        parse(rate_limit)
+    except ValueError as exc:
+        raise ConfigError("CHAT_RATE_LIMIT", f"not a rate limit ({exc}); e.g. 10/minute") from exc
+    origins = get("CHAT_ALLOWED_ORIGINS")
+    return Settings(
+        database_url=database_url,
+        redis_url=redis_url,
+        host=get("CHAT_HOST") or "127.0.0.1",
+        port=_integer(get("CHAT_PORT"), "CHAT_PORT", 8000, 0, 65535),
+        workers=workers,
+        jwt_secret=secret,
+        access_token_ttl=_integer(
+            get("CHAT_ACCESS_TOKEN_TTL"), "CHAT_ACCESS_TOKEN_TTL", 3600, 1, 10**8
+        ),
+        rate_limit=rate_limit,
+        allowed_origins=(
+            frozenset(o.strip() for o in origins.split(",") if o.strip()) if origins else None
+        ),
+    )
+
+
+def _url(value: str | None, name: str, schemes: set[str]) -> str | None:
+    if value is None:
+        return None
+    try:
+        parsed = urlparse(value)
+        parsed.port  # noqa: B018 - raises on a bad port
+    except ValueError as exc:
+        raise ConfigError(name, f"not a valid URL ({exc})") from exc
+    if parsed.scheme not in schemes:
+        raise ConfigError(
+            name, f"must start with {' or '.join(sorted(s + '://' for s in schemes))}"
+        )
+    return value
+
+
+def _integer(value: str | None, name: str, default: int, low: int, high: int) -> int:
+    if value is None:
+        return default
+    try:
+        number = int(value)
+    except ValueError as exc:
+        raise ConfigError(name, f"must be a whole number, got {value!r}") from exc
+    if not low <= number <= high:
+        raise ConfigError(name, f"must be between {low} and {high}, got {number}")
+    return number

@@ -1,0 +1,97 @@
+"""The per-user replay log: reading it, acking it, and the receipts that acks and reads append."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from uuid import UUID  # noqa: TC003 - a field type of a Struct
+
+import msgspec
+
+from app.db.messages import MESSAGE_COLUMNS, message_from_row
+from app.db.pool import fetch_retrying
+from app.db.queries import SQL
+from app.domain.models import LogEvent, MessageStatus, StatusChange
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from app.db.pool import Conn
+
+RECEIVED = "message:received"
+STATUS = "message:status"
+
+
+def _event_from_row(row: Sequence[Any]) -> LogEvent:
+    seq, event, event_status = row[0], row[1], row[2]
+    message = message_from_row(row[3 : 3 + MESSAGE_COLUMNS])
+    if event == RECEIVED:
+        return LogEvent(seq, event, message)
+    status = MessageStatus(event_status)
+    return LogEvent(
+        seq,
+        event,
+        StatusChange(
+            message_id=message.id,
+            conversation_id=message.conversation_id,
+            status=status,
+            delivered_at=message.delivered_at,
+            read_at=message.read_at if status is MessageStatus.READ else None,
+        ),
+    )
+
+
+async def log_since(
+    conn: Conn, user_id: UUID, since: int, until: int, limit: int
+) -> list[LogEvent]:
+    """Events with `since < seq <= until`, oldest first, at most `limit`."""
+    cur = await conn.execute(
+        SQL["log_since"], {"user_id": user_id, "since": since, "until": until, "limit": limit}
+    )
+    return [_event_from_row(row) for row in await cur.fetchall()]
+
+
+class LogHead(msgspec.Struct, frozen=True):
+    last_seq: int
+    acked_seq: int
+
+
+async def log_head(conn: Conn, user_id: UUID) -> LogHead:
+    cur = await conn.execute(SQL["log_head"], {"user_id": user_id})
+    row = await cur.fetchone()
+    return LogHead(0, 0) if row is None else LogHead(row[0], row[1])
+
+
+async def log_heads(conn: Conn, user_ids: list[UUID]) -> dict[UUID, int]:
+    cur = await conn.execute(SQL["log_heads"], {"user_ids": user_ids})
+    return {row[0]: row[1] for row in await cur.fetchall()}
+
+
+class Receipt(msgspec.Struct, frozen=True):
+    """A status event appended to a sender's log: who gets it, its seq, what it says."""
+
+    sender_id: UUID
+    seq: int
+    change: StatusChange
+
+
+def _receipts(rows: Sequence[Sequence[Any]]) -> list[Receipt]:
+    return [
+        Receipt(row[0], row[1], StatusChange(row[2], row[3], MessageStatus(row[4]), row[5], row[6]))
+        for row in rows
+    ]
+
+
+async def ack_and_deliver(conn: Conn, user_id: UUID, seq: int) -> list[Receipt]:
+    params = {"user_id": user_id, "seq": seq}
+    return _receipts(await fetch_retrying(conn, SQL["ack_and_deliver"], params))
+
+
+async def mark_read(
+    conn: Conn, user_id: UUID, conversation_id: UUID, up_to_message_id: UUID
+) -> list[Receipt]:
+    params = {
+        "user_id": user_id,
+        "conversation_id": conversation_id,
+        "up_to_message_id": up_to_message_id,
+    }
+    return _receipts(await fetch_retrying(conn, SQL["mark_read"], params))

@@ -1,0 +1,88 @@
+"""Entities as msgspec Structs; their camelCase form is the wire form of contract section 2."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime  # noqa: TC003 - msgspec needs the runtime type
+from typing import Generic, TypeVar
+from uuid import UUID  # noqa: TC003 - msgspec needs the runtime type
+
+import msgspec
+
+
+class CamelStruct(msgspec.Struct, rename="camel", frozen=True):
+    """Base of every wire type: snake_case in Python, camelCase in JSON."""
+
+
+class MessageStatus(enum.StrEnum):
+    SENT = "sent"
+    DELIVERED = "delivered"
+    READ = "read"
+
+
+class User(CamelStruct, frozen=True):
+    id: UUID
+    username: str
+    created_at: datetime
+
+
+class Message(CamelStruct, frozen=True):
+    id: UUID
+    conversation_id: UUID
+    sender_id: UUID
+    recipient_id: UUID
+    content: str
+    status: MessageStatus
+    created_at: datetime
+    delivered_at: datetime | None
+    read_at: datetime | None
+    client_message_id: str | None
+
+
+class Participant(CamelStruct, frozen=True):
+    user_id: UUID
+    username: str
+
+
+class LastMessage(CamelStruct, frozen=True):
+    id: UUID
+    content: str
+    sender_id: UUID
+    created_at: datetime
+
+
+class Conversation(CamelStruct, frozen=True):
+    id: UUID
+    participants: list[Participant]
+    last_message: LastMessage | None
+    unread_count: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class StatusChange(CamelStruct, frozen=True):
+    """Data of a `message:status` event: what the sender of a message is told."""
+
+    message_id: UUID
+    conversation_id: UUID
+    status: MessageStatus
+    delivered_at: datetime | None
+    read_at: datetime | None
+
+
+T = TypeVar("T")
+
+
+class Page(CamelStruct, Generic[T], frozen=True):
+    items: list[T]
+    total: int
+    limit: int
+    offset: int | None
+
+
+class LogEvent(msgspec.Struct, frozen=True):
+    """One entry of a user's replay log: `seq` grows by exactly one per event."""
+
+    seq: int
+    event: str
+    data: Message | StatusChange

@@ -1,0 +1,1 @@
+"""The service's public surface: REST controllers and the `/chat` WebSocket."""

@@ -1,0 +1,55 @@
+"""The one plugin that wires the HTTP surface: controllers, the WebSocket, dependencies,
+error mapping, correlation ids and the OpenAPI docs. (The body limit is a constructor
+argument of Litestar: see app.asgi.)"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
+from litestar.plugins import InitPluginProtocol
+
+from app.interfaces.correlation import correlation_middleware
+from app.interfaces.errors import exception_to_http_response
+from app.interfaces.http.auth import AuthController
+from app.interfaces.http.conversations import ConversationController
+from app.interfaces.http.dependencies import DEPENDENCIES, SECURITY_COMPONENTS
+from app.interfaces.http.health import HealthController
+from app.interfaces.http.search import SearchController
+from app.interfaces.http.users import UserController
+from app.interfaces.ws.chat import chat_socket
+
+if TYPE_CHECKING:
+    from litestar.config.app import AppConfig
+
+DESCRIPTION = """One-to-one messaging. Authenticate with `Authorization: Bearer <accessToken>`
+from `POST /auth/login`. Real-time delivery is the `/chat` WebSocket (see the README).
+Every error body is `{code, message, statusCode, correlationId, details?}`."""
+
+
+class ChatPlugin(InitPluginProtocol):
+    def on_app_init(self, app_config: AppConfig) -> AppConfig:
+        app_config.route_handlers.extend(
+            [
+                AuthController,
+                UserController,
+                ConversationController,
+                SearchController,
+                HealthController,
+                chat_socket,
+            ]
+        )
+        app_config.dependencies.update(DEPENDENCIES)
+        app_config.exception_handlers[Exception] = exception_to_http_response
+        app_config.middleware.insert(0, correlation_middleware)
+        app_config.logging_config = None  # app.logs configures JSON lines for everything
+        app_config.openapi_config = OpenAPIConfig(
+            title="Chat API",
+            version="0.1.0",
+            description=DESCRIPTION,
+            path="/api/docs",
+            render_plugins=[SwaggerRenderPlugin(path="/"), JsonRenderPlugin(path="/openapi.json")],
+            components=SECURITY_COMPONENTS,
+        )
+        return app_config

@@ -1,0 +1,1 @@
+"""REST controllers: thin, each handler one service call."""

@@ -1,0 +1,52 @@
+"""Request and response bodies of the REST API that are not domain entities."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+import msgspec
+
+from app.domain.models import CamelStruct
+from app.domain.rules import (
+    CLIENT_MESSAGE_ID_MAX,
+    CONTENT_MAX,
+    PASSWORD_MAX,
+    PASSWORD_MIN,
+    USERNAME_PATTERN,
+)
+
+
+class RegisterBody(CamelStruct, frozen=True):
+    username: Annotated[str, msgspec.Meta(pattern=USERNAME_PATTERN, examples=["alice"])]
+    password: Annotated[str, msgspec.Meta(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)]
+
+
+class LoginBody(CamelStruct, frozen=True):
+    username: Annotated[str, msgspec.Meta(max_length=64)]
+    password: Annotated[str, msgspec.Meta(max_length=PASSWORD_MAX)]
+
+
+class OpenConversationBody(CamelStruct, frozen=True):
+    participant_id: UUID
+
+
+class SendMessageBody(CamelStruct, frozen=True):
+    content: Annotated[str, msgspec.Meta(min_length=1, max_length=CONTENT_MAX)]
+    client_message_id: (
+        Annotated[str, msgspec.Meta(min_length=1, max_length=CLIENT_MESSAGE_ID_MAX)] | None
+    ) = None
+
+
+class MarkReadBody(CamelStruct, frozen=True):
+    up_to_message_id: UUID
+
+
+class Updated(CamelStruct, frozen=True):
+    updated: int
+
+
+class Status(CamelStruct, frozen=True, omit_defaults=True):
+    status: str
+    database: str | None = None
+    redis: str | None = None

@@ -1,0 +1,230 @@
+"""The `/chat` WebSocket: authenticate, attach to the hub, then read frames in order."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from litestar import WebSocket, websocket
+from litestar.exceptions import WebSocketDisconnect
+
+from app.domain.errors import (
+    ChatError,
+    PayloadTooLarge,
+    RateLimited,
+    Unauthorized,
+    ValidationFailed,
+)
+from app.domain.rules import MAX_BODY_BYTES
+from app.interfaces.correlation import new_correlation_id
+from app.interfaces.state import AppState
+from app.interfaces.ws.frames import (
+    AckFrame,
+    ClientFrame,
+    FrameError,
+    ReadFrame,
+    SendData,
+    SendFrame,
+    SyncFrame,
+    TypingStartFrame,
+    TypingStopFrame,
+    decode_frame,
+)
+from app.realtime.connection import Close, Connection, Reply, Sync
+from app.realtime.frames import ErrorData, encode_data, error_frame, frame
+from app.services.tokens import Identity
+
+log = logging.getLogger("chat.ws")
+
+CLOSE_UNAUTHORIZED = 4401
+CLOSE_TOO_BIG = 1009
+HARD_FRAME_LIMIT = 1024 * 1024
+
+
+@websocket("/chat", opt={"exclude_from_auth": True})
+async def chat_socket(socket: WebSocket[Any, Any, Any]) -> None:
+    state: AppState = socket.app.state.chat
+    if not state.origin_allowed(socket.headers.get("origin")):
+        await socket.close(code=1008, reason="origin not allowed")  # before accept: HTTP 403
+        return
+    await socket.accept()
+    try:
+        identity = await state.services.accounts.authenticate(_token_of(socket))
+    except ChatError as exc:
+        await _send_error(
+            socket, exc if isinstance(exc, Unauthorized) else Unauthorized(exc.message)
+        )
+        await socket.close(code=CLOSE_UNAUTHORIZED, reason="unauthorized")
+        return
+    try:
+        since = _since_of(socket)
+    except ValidationFailed as exc:  # answered, then treated as no `since`
+        await _send_error(socket, exc)
+        since = None
+    await _serve(socket, state, identity, since)
+
+
+async def _serve(
+    socket: WebSocket[Any, Any, Any], state: AppState, identity: Identity, since: int | None
+) -> None:
+    connection = Connection(
+        identity.user_id, socket.send_text, _closer(socket), state.services.replay
+    )
+    await state.hub.attach(connection)
+    pump = asyncio.create_task(connection.run(since))
+    expiry = asyncio.get_running_loop().call_at(
+        asyncio.get_running_loop().time() + max(0.0, identity.expires_at - time.time()),
+        _expire,
+        connection,
+    )
+    try:
+        await _read_frames(socket, state, connection, pump)
+    finally:
+        expiry.cancel()
+        state.hub.detach(connection)
+        with contextlib.suppress(Exception):
+            await state.typing.stop_all(connection)
+        pump.cancel()
+        with contextlib.suppress(BaseException):
+            await pump
+
+
+async def _read_frames(
+    socket: WebSocket[Any, Any, Any],
+    state: AppState,
+    connection: Connection,
+    pump: asyncio.Task[None],
+) -> None:
+    handler = FrameHandler(state, connection)
+    while not pump.done():
+        try:
+            message = await socket.receive()
+        except WebSocketDisconnect:
+            return
+        if message["type"] == "websocket.disconnect":
+            return
+        text = message.get("text")
+        raw = text if isinstance(text, str) else message.get("bytes")
+        if not isinstance(raw, (str, bytes)):
+            continue
+        if len(raw) > MAX_BODY_BYTES:
+            if len(raw) > HARD_FRAME_LIMIT:
+                connection.offer(Close(CLOSE_TOO_BIG, "frame too large"))
+                return
+            connection.offer(Reply(_error_text(PayloadTooLarge("a frame is at most 64 KiB"))))
+            continue
+        await handler.handle(raw)
+
+
+class FrameHandler:
+    """Handles one connection's frames, one at a time, in the order received."""
+
+    def __init__(self, state: AppState, connection: Connection) -> None:
+        self._state = state
+        self._services = state.services
+        self._connection = connection
+
+    async def handle(self, raw: str | bytes) -> None:
+        ref = None
+        try:
+            parsed = decode_frame(raw)
+            ref = parsed.ref
+            await self._dispatch(parsed)
+        except FrameError as exc:
+            self._connection.offer(Reply(_error_text(exc.error, exc.ref)))
+        except ChatError as exc:
+            self._connection.offer(Reply(_error_text(exc, ref)))
+        except Exception:
+            correlation_id = new_correlation_id()
+            log.exception("frame failed", extra={"correlation_id": correlation_id})
+            error = ChatError(f"internal error (correlation id {correlation_id})")
+            self._connection.offer(Reply(_error_text(error, ref)))
+
+    async def _dispatch(self, parsed: ClientFrame) -> None:
+        user_id = self._connection.user_id
+        match parsed:
+            case SendFrame(data=data) if data is not None:
+                await self._send(parsed, data)
+            case ReadFrame(data=data) if data is not None:
+                updated = await self._services.receipts.mark_read(
+                    user_id, data.conversation_id, data.up_to_message_id
+                )
+                self._reply(parsed, {"updated": updated})
+            case TypingStartFrame(data=data) if data is not None:
+                await self._state.typing.start(self._connection, data.conversation_id)
+            case TypingStopFrame(data=data) if data is not None:
+                await self._state.typing.stop(self._connection, data.conversation_id)
+            case AckFrame(data=data) if data is not None:
+                await self._services.receipts.ack(user_id, data.seq)
+            case SyncFrame(data=data) if data is not None:
+                await self._sync(parsed, data.since)
+            case _:
+                raise ValidationFailed.field("data", "data is required")
+
+    async def _send(self, parsed: SendFrame, data: SendData) -> None:
+        self._connection.send_started()
+        reply = None
+        try:
+            sent = await self._services.messaging.send(
+                self._connection.user_id,
+                content=data.content,
+                recipient_id=data.recipient_id,
+                conversation_id=data.conversation_id,
+                client_message_id=data.client_message_id,
+                origin=self._connection.id,
+            )
+            text = frame("reply", encode_data(sent.message), seq=sent.seq, ref=parsed.ref)
+            reply = Reply(text, sent.seq)
+        finally:
+            self._connection.send_finished(reply)
+
+    async def _sync(self, parsed: SyncFrame, since: int) -> None:
+        head = await self._services.replay.head(self._connection.user_id)
+        self._connection.offer(Sync(since, head.last_seq, parsed.ref))
+
+    def _reply(self, parsed: ClientFrame, data: object) -> None:
+        self._connection.offer(Reply(frame("reply", encode_data(data), ref=parsed.ref)))
+
+
+def _error_text(error: ChatError, ref: str | int | None = None) -> str:
+    retry_after = error.retry_after if isinstance(error, RateLimited) else None
+    return error_frame(ErrorData(error.code, error.message, retry_after, error.details), ref)
+
+
+async def _send_error(socket: WebSocket[Any, Any, Any], error: ChatError) -> None:
+    with contextlib.suppress(Exception):
+        await socket.send_text(_error_text(error))
+
+
+def _closer(socket: WebSocket[Any, Any, Any]) -> Callable[[int, str], Awaitable[None]]:
+    async def close(code: int, reason: str) -> None:
+        with contextlib.suppress(Exception):
+            await socket.close(code=code, reason=reason)
+
+    return close
+
+
+def _expire(connection: Connection) -> None:
+    connection.offer(Reply(_error_text(Unauthorized("the access token has expired"))))
+    connection.offer(Close(CLOSE_UNAUTHORIZED, "token expired"))
+
+
+def _token_of(socket: WebSocket[Any, Any, Any]) -> str | None:
+    header = socket.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return socket.query_params.get("token")
+
+
+def _since_of(socket: WebSocket[Any, Any, Any]) -> int | None:
+    raw = socket.query_params.get("since")
+    if raw is None or raw == "":
+        return None
+    if not raw.isdigit():
+        raise ValidationFailed.field("since", "since must be a non-negative integer")
+    return int(raw)

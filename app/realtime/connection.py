@@ -1,0 +1,220 @@
+"""One WebSocket connection's outgoing stream.
+
+Everything the connection is sent goes through one queue and one pump task, so frames leave
+in order. Logged events carry the user's `seq`; the pump sends each seq once, in order:
+an event it already sent is dropped, and a jump (an event published out of order, or lost
+by the fan-out) is filled from the replay log first. The seam between backlog and live
+delivery is the same rule: subscribe, send the backlog, then live events above it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections import deque
+from typing import TYPE_CHECKING
+
+import msgspec
+
+from app.realtime.frames import encode_data, frame
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+    from uuid import UUID
+
+    from app.domain.models import LogEvent
+    from app.services.replay import ReplayService
+
+log = logging.getLogger("chat.connection")
+
+MAX_QUEUED = 2000  # a connection this far behind is closed; it reconnects and replays
+TRANSIENT_DROP_AT = 100  # typing events are dropped first, once this many frames wait
+CLOSE_TOO_SLOW = 1013
+
+
+class Logged(msgspec.Struct, frozen=True):
+    seq: int
+    frame: str
+    origin: str | None = None
+
+
+class Reply(msgspec.Struct, frozen=True):
+    frame: str
+    seq: int | None = None
+
+
+class Transient(msgspec.Struct, frozen=True):
+    frame: str
+
+
+class CatchUp(msgspec.Struct, frozen=True):
+    until: int | None = None  # None: up to the log's head
+
+
+class Sync(msgspec.Struct, frozen=True):
+    """A client's `sync`: resend the log's events in (since, until], then reply."""
+
+    since: int
+    until: int
+    ref: str | int | None = None
+
+
+class Close(msgspec.Struct, frozen=True):
+    code: int
+    reason: str = ""
+
+
+Outgoing = Logged | Reply | Transient | CatchUp | Sync | Close
+
+
+class ReadyData(msgspec.Struct, rename="camel"):
+    user_id: UUID
+    last_seq: int
+
+
+class SyncReply(msgspec.Struct, rename="camel"):
+    last_seq: int
+
+
+class Connection:
+    def __init__(
+        self,
+        user_id: UUID,
+        write: Callable[[str], Awaitable[None]],
+        close: Callable[[int, str], Awaitable[None]],
+        replay: ReplayService,
+    ) -> None:
+        self.id = uuid.uuid4().hex
+        self.user_id = user_id
+        self.last_sent = 0
+        self.live = False  # True once the backlog is sent and session:ready is out
+        self.observed_head: int | None = None  # the hub's periodic check uses this
+        self._write = write
+        self._close = close
+        self._replay = replay
+        self._queue: deque[Outgoing] = deque()
+        self._wake = asyncio.Event()
+        self._own_seqs: set[int] = set()
+        self._send_idle = asyncio.Event()
+        self._send_idle.set()
+        self._closing = False
+
+    # -- what producers call -------------------------------------------------------------
+
+    def offer(self, item: Outgoing) -> None:
+        if self._closing:
+            return
+        if isinstance(item, Transient) and len(self._queue) >= TRANSIENT_DROP_AT:
+            return
+        if len(self._queue) >= MAX_QUEUED:
+            log.warning(
+                "connection too far behind, closing it", extra={"user_id": str(self.user_id)}
+            )
+            self._queue.clear()
+            self._queue.append(Close(CLOSE_TOO_SLOW, "too far behind; reconnect with since"))
+            self._closing = True
+        else:
+            self._queue.append(item)
+        self._wake.set()
+
+    def send_started(self) -> None:
+        """The reader is storing a message from this connection."""
+        self._send_idle.clear()
+
+    def send_finished(self, reply: Reply | None) -> None:
+        """The send is stored (or failed); its reply, if any, joins the stream."""
+        if reply is not None:
+            if reply.seq is not None:
+                self._own_seqs.add(reply.seq)
+            self.offer(reply)
+        self._send_idle.set()
+
+    # -- the pump ------------------------------------------------------------------------
+
+    async def run(self, since: int | None) -> None:
+        """Sends the backlog, then session:ready, then everything offered, until closed."""
+        head = await self._replay.head(self.user_id)
+        start = head.acked_seq if since is None else since
+        self.last_sent = max(0, min(start, head.last_seq))
+        await self._catch_up(head.last_seq)
+        ready = ReadyData(self.user_id, self.last_sent)
+        await self._write(frame("session:ready", encode_data(ready)))
+        self.live = True
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._queue:
+                item = self._queue.popleft()
+                if isinstance(item, Close):
+                    await self._close(item.code, item.reason)
+                    return
+                await self._handle(item)
+
+    async def _handle(self, item: Logged | Reply | Transient | CatchUp | Sync) -> None:
+        if isinstance(item, Logged):
+            await self._handle_logged(item)
+        elif isinstance(item, Reply):
+            if item.seq is not None and item.seq > self.last_sent:
+                await self._catch_up(item.seq - 1)
+                self.last_sent = item.seq
+            await self._write(item.frame)
+        elif isinstance(item, Transient):
+            await self._write(item.frame)
+        elif isinstance(item, Sync):
+            await self._sync(item)
+        else:
+            await self._send_idle.wait()
+            until = item.until
+            if until is None:
+                until = (await self._replay.head(self.user_id)).last_seq
+            await self._catch_up(until)
+
+    async def _handle_logged(self, item: Logged) -> None:
+        if item.seq <= self.last_sent:
+            return
+        if item.origin == self.id:
+            self._own_seqs.add(item.seq)
+        if item.seq > self.last_sent + 1:
+            await self._send_idle.wait()  # so an in-flight send of ours has its seq noted
+            await self._catch_up(item.seq - 1)
+        if item.seq not in self._own_seqs:
+            await self._write(item.frame)
+        self.last_sent = item.seq
+        self._own_seqs = {seq for seq in self._own_seqs if seq > self.last_sent}
+
+    async def _sync(self, item: Sync) -> None:
+        await self._send_idle.wait()
+        await self._send_range(item.since, item.until)
+        self.last_sent = max(self.last_sent, item.until)
+        reply = SyncReply(max(item.until, self.last_sent))
+        await self._write(frame("reply", encode_data(reply), ref=item.ref))
+
+    async def _send_range(self, since: int, until: int) -> int:
+        """Sends the log's events in (since, until] as they are; returns the last seq sent."""
+        last = since
+        while last < until:
+            page = await self._replay.page(self.user_id, last, until)
+            if not page:
+                break
+            for event in page:
+                await self._write(_event_frame(event))
+                last = event.seq
+        return last
+
+    async def _catch_up(self, until: int) -> None:
+        """Fills (last_sent, until] from the replay log, skipping this connection's own sends
+        (their reply carries them)."""
+        while self.last_sent < until:
+            page = await self._replay.page(self.user_id, self.last_sent, until)
+            if not page:
+                log.warning("replay log shorter than expected", extra={"until": until})
+                return
+            for event in page:
+                if event.seq not in self._own_seqs:
+                    await self._write(_event_frame(event))
+                self.last_sent = event.seq
+
+
+def _event_frame(event: LogEvent) -> str:
+    return frame(event.event, encode_data(event.data), seq=event.seq)

@@ -1,0 +1,88 @@
+"""Fan-out between processes over broadcaster: one channel per user.
+
+broadcaster 0.3.1's Redis backend has two defects we neutralise here:
+- its listener can start before the first SUBSCRIBE is sent, find no subscription, and
+  park until the next one (the first channel of a process missed everything);
+- after a Redis disconnect the listener task dies and every subscriber waits forever
+  (encode/broadcaster#144).
+`SupervisedRedisBackend` subscribes before waking the listener, keeps listening through
+disconnects, and reports every re-subscription so the hub can catch connections up from the
+replay log. Whatever is lost in between, the periodic log check repairs too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, Any
+
+from broadcaster import Broadcast, Event
+from broadcaster._backends.memory import MemoryBackend
+from broadcaster._backends.redis import RedisBackend
+from redis import asyncio as redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+log = logging.getLogger("chat.fanout")
+RETRY_SECONDS = 0.5
+
+
+def channel_of(user_id: object) -> str:
+    return f"chat:user:{user_id}"
+
+
+class SupervisedRedisBackend(RedisBackend):
+    def __init__(self, url: str, on_resubscribed: Callable[[str], None]) -> None:
+        super().__init__(url)
+        self._conn = redis.Redis.from_url(url, socket_timeout=1.0, socket_connect_timeout=1.0)
+        self._pubsub = redis.Redis.from_url(url, socket_connect_timeout=1.0).pubsub()
+        self._on_resubscribed = on_resubscribed
+        self._confirmed: set[str] = set()
+
+    async def subscribe(self, channel: str) -> None:
+        await self._pubsub.subscribe(channel)
+        self._ready.set()
+
+    async def ping(self) -> bool:
+        try:
+            return bool(await self._conn.ping())
+        except Exception:
+            return False
+
+    async def _pubsub_listener(self) -> None:
+        while True:
+            await self._ready.wait()
+            try:
+                async for message in self._pubsub.listen():
+                    self._handle(message)
+            except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+                log.warning("redis pubsub connection lost, reconnecting: %s", exc)
+                await asyncio.sleep(RETRY_SECONDS)
+                continue
+            except Exception:
+                log.exception("redis pubsub listener failed, restarting it")
+                await asyncio.sleep(RETRY_SECONDS)
+                continue
+            if not self._pubsub.subscribed:
+                self._ready.clear()
+
+    def _handle(self, message: dict[str, Any]) -> None:
+        kind = message["type"]
+        channel = message["channel"].decode()
+        if kind == "message":
+            self._queue.put_nowait(Event(channel=channel, message=message["data"].decode()))
+        elif kind == "subscribe":
+            if channel in self._confirmed:  # redis-py reconnected and subscribed again
+                self._on_resubscribed(channel)
+            self._confirmed.add(channel)
+        elif kind == "unsubscribe":
+            self._confirmed.discard(channel)
+
+
+def create_broadcast(redis_url: str | None, on_resubscribed: Callable[[str], None]) -> Broadcast:
+    if redis_url is None:
+        return Broadcast(backend=MemoryBackend("memory://"))
+    return Broadcast(backend=SupervisedRedisBackend(redis_url, on_resubscribed))

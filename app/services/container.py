@@ -1,0 +1,41 @@
+"""Every service of one worker process, built once at start-up.
+
+A plain class on purpose: Litestar hands dependencies through its msgspec signature model,
+which would convert a dataclass or Struct field by field on every request."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.db.pool import Database
+    from app.services.accounts import AccountService
+    from app.services.conversations import ConversationService
+    from app.services.health import HealthService
+    from app.services.messaging import MessagingService
+    from app.services.receipts import ReceiptService
+    from app.services.replay import ReplayService
+    from app.services.search import SearchService
+
+
+class Services:
+    def __init__(  # noqa: PLR0913 - one parameter per service
+        self,
+        *,
+        db: Database,
+        accounts: AccountService,
+        conversations: ConversationService,
+        health: HealthService,
+        messaging: MessagingService,
+        receipts: ReceiptService,
+        replay: ReplayService,
+        search: SearchService,
+    ) -> None:
+        self.db = db
+        self.accounts = accounts
+        self.conversations = conversations
+        self.health = health
+        self.messaging = messaging
+        self.receipts = receipts
+        self.replay = replay
+        self.search = search

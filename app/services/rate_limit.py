@@ -1,0 +1,53 @@
+"""Per-user message rate limit: the `limits` moving window, in Redis when configured.
+
+When Redis does not answer, each process falls back to its own in-memory window, as the
+contract allows, and goes back to Redis on the next call that succeeds.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from typing import TYPE_CHECKING
+
+from limits import parse
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
+from limits.errors import StorageError
+
+if TYPE_CHECKING:
+    from uuid import UUID
+
+log = logging.getLogger("chat.rate_limit")
+NAMESPACE = "messages"
+
+
+class MessageRateLimiter:
+    def __init__(self, limit: str, redis_url: str | None) -> None:
+        self._item = parse(limit)
+        self._local = MovingWindowRateLimiter(MemoryStorage())
+        self._shared: MovingWindowRateLimiter | None = None
+        if redis_url:
+            storage: Storage = RedisStorage(
+                "async+" + redis_url,
+                implementation="redispy",
+                wrap_exceptions=True,
+                socket_timeout=1.0,
+                socket_connect_timeout=1.0,
+            )
+            self._shared = MovingWindowRateLimiter(storage)
+
+    async def hit(self, user_id: UUID) -> int | None:
+        key = str(user_id)
+        limiters = [self._local] if self._shared is None else [self._shared, self._local]
+        for limiter in limiters:
+            try:
+                if await limiter.hit(self._item, NAMESPACE, key):
+                    return None
+                stats = await limiter.get_window_stats(self._item, NAMESPACE, key)
+            except StorageError as exc:  # Redis unreachable: count in this process instead
+                log.warning("rate limit storage unavailable, counting locally: %s", exc)
+                continue
+            return max(1, math.ceil(stats.reset_time - time.time()))
+        return None

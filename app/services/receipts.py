@@ -1,0 +1,51 @@
+"""Delivery and read receipts: status moves forward only, and each change is logged for the
+sender and pushed to them."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from app.db import messages, outbox
+from app.domain.errors import NotFound, ValidationFailed
+from app.services.access import require_participant
+from app.services.ports import Delivery
+
+if TYPE_CHECKING:
+    from uuid import UUID
+
+    from app.db.outbox import Receipt
+    from app.db.pool import Database
+    from app.services.ports import Publisher
+
+STATUS = "message:status"
+
+
+class ReceiptService:
+    def __init__(self, db: Database, publisher: Publisher) -> None:
+        self._db = db
+        self._publisher = publisher
+
+    async def ack(self, user_id: UUID, seq: int) -> None:
+        """The user's client processed its log up to `seq`: what it received is delivered."""
+        if seq < 0:
+            raise ValidationFailed.field("seq", "seq must not be negative")
+        async with self._db.connection() as conn:
+            receipts = await outbox.ack_and_deliver(conn, user_id, seq)
+        await self._announce(receipts)
+
+    async def mark_read(self, user_id: UUID, conversation_id: UUID, up_to_message_id: UUID) -> int:
+        """Marks read everything from the other participant up to that message; returns how
+        many messages became read."""
+        async with self._db.connection() as conn:
+            await require_participant(conn, conversation_id, user_id)
+            if await messages.message_position(conn, conversation_id, up_to_message_id) is None:
+                raise NotFound("no such message in this conversation")
+            receipts = await outbox.mark_read(conn, user_id, conversation_id, up_to_message_id)
+        await self._announce(receipts)
+        return len(receipts)
+
+    async def _announce(self, receipts: list[Receipt]) -> None:
+        for receipt in receipts:
+            await self._publisher.publish(
+                STATUS, receipt.change, [Delivery(receipt.sender_id, receipt.seq)]
+            )

@@ -1,0 +1,34 @@
+"""Reading a user's replay log: the backlog on connect, `sync`, and gap repair."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from app.db import outbox
+
+if TYPE_CHECKING:
+    from uuid import UUID
+
+    from app.db.outbox import LogHead
+    from app.db.pool import Database
+    from app.domain.models import LogEvent
+
+PAGE = 500
+
+
+class ReplayService:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def head(self, user_id: UUID) -> LogHead:
+        async with self._db.connection() as conn:
+            return await outbox.log_head(conn, user_id)
+
+    async def heads(self, user_ids: list[UUID]) -> dict[UUID, int]:
+        async with self._db.connection() as conn:
+            return await outbox.log_heads(conn, user_ids)
+
+    async def page(self, user_id: UUID, since: int, until: int) -> list[LogEvent]:
+        """Up to PAGE events with `since < seq <= until`, oldest first."""
+        async with self._db.connection() as conn:
+            return await outbox.log_since(conn, user_id, since, until, PAGE)

@@ -1,0 +1,102 @@
+-- name: send_message
+-- The whole send in one statement: get or create the conversation (locking its row, which
+-- orders the sends of one conversation), take its next position, append one event to the
+-- sender's and the recipient's logs, and store the message. Give either recipient_id or
+-- conversation_id. A repeated client_message_id returns the original row and changes nothing.
+-- No row back: the conversation does not exist or the sender is not in it.
+WITH existing AS (
+    SELECT m.*
+    FROM messages m
+    WHERE m.sender_id = %(sender_id)s AND m.client_message_id = %(client_message_id)s
+), target AS (
+    SELECT least(%(sender_id)s::uuid, %(recipient_id)s::uuid) AS participant1_id,
+           greatest(%(sender_id)s::uuid, %(recipient_id)s::uuid) AS participant2_id
+    WHERE %(recipient_id)s::uuid IS NOT NULL
+    UNION ALL
+    SELECT c.participant1_id, c.participant2_id
+    FROM conversations c
+    WHERE c.id = %(conversation_id)s::uuid
+      AND %(sender_id)s IN (c.participant1_id, c.participant2_id)
+), conv AS (
+    INSERT INTO conversations AS c (participant1_id, participant2_id, message_count)
+    SELECT participant1_id, participant2_id, 1 FROM target
+    WHERE NOT EXISTS (SELECT 1 FROM existing)
+    ON CONFLICT (participant1_id, participant2_id)
+        DO UPDATE SET message_count = c.message_count + 1
+    RETURNING c.id, c.participant1_id, c.participant2_id, c.message_count,
+              (c.xmax = 0) AS created
+), heads AS (
+    UPDATE outbox_heads h
+    SET last_seq = h.last_seq + 1
+    FROM conv
+    WHERE h.user_id IN (conv.participant1_id, conv.participant2_id)
+    RETURNING h.user_id, h.last_seq
+), message AS (
+    INSERT INTO messages (conversation_id, position, sender_id, recipient_id, content,
+                          client_message_id, sender_seq)
+    SELECT conv.id, conv.message_count, %(sender_id)s,
+           CASE WHEN conv.participant1_id = %(sender_id)s
+                THEN conv.participant2_id ELSE conv.participant1_id END,
+           %(content)s, %(client_message_id)s,
+           (SELECT last_seq FROM heads WHERE user_id = %(sender_id)s)
+    FROM conv
+    RETURNING *
+), logged AS (
+    INSERT INTO outbox (user_id, seq, event, message_id)
+    SELECT heads.user_id, heads.last_seq, 'message:received', message.id
+    FROM heads CROSS JOIN message
+)
+SELECT m.id, m.conversation_id, m.sender_id, m.recipient_id, m.content, m.status,
+       m.created_at, m.delivered_at, m.read_at, m.client_message_id,
+       m.sender_seq,
+       (SELECT last_seq FROM heads WHERE user_id = m.recipient_id) AS recipient_seq,
+       (SELECT created FROM conv) AS created_conversation
+FROM message m
+UNION ALL
+SELECT e.id, e.conversation_id, e.sender_id, e.recipient_id, e.content, e.status,
+       e.created_at, e.delivered_at, e.read_at, e.client_message_id,
+       e.sender_seq, NULL, NULL
+FROM existing e;
+
+-- name: message_by_client_message_id
+SELECT id, conversation_id, sender_id, recipient_id, content, status,
+       created_at, delivered_at, read_at, client_message_id, sender_seq
+FROM messages
+WHERE sender_id = %(sender_id)s AND client_message_id = %(client_message_id)s;
+
+-- name: conversation_size
+-- The conversation's participants and message count, for access checks and paging.
+SELECT participant1_id, participant2_id, message_count
+FROM conversations
+WHERE id = %(conversation_id)s;
+
+-- name: message_position
+SELECT position FROM messages
+WHERE id = %(message_id)s AND conversation_id = %(conversation_id)s;
+
+-- name: history_range
+-- One page of history: a range of positions, read from one index.
+SELECT id, conversation_id, sender_id, recipient_id, content, status,
+       created_at, delivered_at, read_at, client_message_id
+FROM messages
+WHERE conversation_id = %(conversation_id)s
+  AND position BETWEEN %(first)s AND %(last)s
+ORDER BY position;
+
+-- name: search_messages
+-- Full-text search over the caller's conversations, best match first.
+WITH q AS (SELECT websearch_to_tsquery('english', %(query)s) AS query),
+hits AS (
+    SELECT m.id, m.conversation_id, m.sender_id, m.recipient_id, m.content, m.status,
+           m.created_at, m.delivered_at, m.read_at, m.client_message_id,
+           ts_rank(m.search_vector, q.query) AS rank
+    FROM messages m, q
+    WHERE m.search_vector @@ q.query
+      AND (m.sender_id = %(user_id)s OR m.recipient_id = %(user_id)s)
+)
+SELECT id, conversation_id, sender_id, recipient_id, content, status,
+       created_at, delivered_at, read_at, client_message_id,
+       count(*) OVER () AS total
+FROM hits
+ORDER BY rank DESC, created_at DESC, id
+LIMIT %(limit)s OFFSET %(offset)s;

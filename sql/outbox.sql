@@ -1,0 +1,111 @@
+-- name: log_since
+-- A page of a user's replay log after `since`, with each event's message.
+SELECT o.seq, o.event, o.status AS event_status,
+       m.id, m.conversation_id, m.sender_id, m.recipient_id, m.content, m.status,
+       m.created_at, m.delivered_at, m.read_at, m.client_message_id
+FROM outbox o
+JOIN messages m ON m.id = o.message_id
+WHERE o.user_id = %(user_id)s AND o.seq > %(since)s AND o.seq <= %(until)s
+ORDER BY o.seq
+LIMIT %(limit)s;
+
+-- name: log_head
+SELECT h.last_seq, a.acked_seq
+FROM outbox_heads h
+JOIN outbox_acks a ON a.user_id = h.user_id
+WHERE h.user_id = %(user_id)s;
+
+-- name: log_heads
+-- The newest seq of many users' logs at once (the periodic delivery check).
+SELECT user_id, last_seq FROM outbox_heads WHERE user_id = ANY(%(user_ids)s);
+
+-- name: ack_and_deliver
+-- Records that the user processed its log up to `seq`, marks the messages it received in
+-- that stretch `delivered` (forward only) and appends a message:status event to each
+-- sender's log. Returns the status events appended, one row per sender event.
+WITH acked AS (
+    SELECT a.acked_seq AS from_seq,
+           least(%(seq)s, (SELECT last_seq FROM outbox_heads WHERE user_id = %(user_id)s)) AS to_seq
+    FROM outbox_acks a
+    WHERE a.user_id = %(user_id)s
+    FOR UPDATE
+), moved AS (
+    UPDATE outbox_acks a
+    SET acked_seq = acked.to_seq
+    FROM acked
+    WHERE a.user_id = %(user_id)s AND acked.to_seq > acked.from_seq
+    RETURNING acked.from_seq, acked.to_seq
+), delivered AS (
+    UPDATE messages m
+    SET status = 'delivered', delivered_at = now()
+    FROM moved, outbox o
+    WHERE o.user_id = %(user_id)s
+      AND o.seq > moved.from_seq AND o.seq <= moved.to_seq
+      AND o.event = 'message:received'
+      AND m.id = o.message_id
+      AND m.recipient_id = %(user_id)s
+      AND m.status = 'sent'
+    RETURNING m.id, m.conversation_id, m.sender_id, m.position, m.delivered_at, m.read_at
+), senders AS (
+    SELECT sender_id, count(*) AS n FROM delivered GROUP BY sender_id
+), heads AS (
+    UPDATE outbox_heads h
+    SET last_seq = h.last_seq + senders.n
+    FROM senders
+    WHERE h.user_id = senders.sender_id
+    RETURNING h.user_id, h.last_seq - senders.n AS base_seq
+), events AS (
+    SELECT d.*, heads.base_seq
+                + row_number() OVER (PARTITION BY d.sender_id ORDER BY d.position) AS seq
+    FROM delivered d JOIN heads ON heads.user_id = d.sender_id
+), logged AS (
+    INSERT INTO outbox (user_id, seq, event, message_id, status)
+    SELECT sender_id, seq, 'message:status', id, 'delivered' FROM events
+)
+SELECT sender_id, seq, id, conversation_id, 'delivered'::message_status AS status,
+       delivered_at, read_at
+FROM events
+ORDER BY sender_id, seq;
+
+-- name: mark_read
+-- Moves the reader's watermark up to a message and marks every message from the other
+-- participant up to it `read` (delivered too, if it was not): one statement however many.
+-- Returns the status events appended to the sender's log.
+WITH target AS (
+    SELECT m.conversation_id, m.position
+    FROM messages m
+    WHERE m.id = %(up_to_message_id)s AND m.conversation_id = %(conversation_id)s
+), previous AS (
+    SELECT coalesce(
+        (SELECT r.read_position FROM read_marks r
+         WHERE r.conversation_id = %(conversation_id)s AND r.user_id = %(user_id)s), 0) AS position
+), mark AS (
+    INSERT INTO read_marks AS r (conversation_id, user_id, read_position)
+    SELECT target.conversation_id, %(user_id)s, target.position FROM target
+    ON CONFLICT (conversation_id, user_id)
+        DO UPDATE SET read_position = greatest(r.read_position, excluded.read_position)
+), read AS (
+    UPDATE messages m
+    SET status = 'read', read_at = now(), delivered_at = coalesce(m.delivered_at, now())
+    FROM target, previous
+    WHERE m.conversation_id = target.conversation_id
+      AND m.position > previous.position AND m.position <= target.position
+      AND m.sender_id <> %(user_id)s
+      AND m.status <> 'read'
+    RETURNING m.id, m.conversation_id, m.sender_id, m.position, m.delivered_at, m.read_at
+), head AS (
+    UPDATE outbox_heads h
+    SET last_seq = h.last_seq + (SELECT count(*) FROM read)
+    WHERE h.user_id = (SELECT sender_id FROM read LIMIT 1)
+    RETURNING h.user_id, h.last_seq - (SELECT count(*) FROM read) AS base_seq
+), events AS (
+    SELECT r.*, head.base_seq + row_number() OVER (ORDER BY r.position) AS seq
+    FROM read r CROSS JOIN head
+), logged AS (
+    INSERT INTO outbox (user_id, seq, event, message_id, status)
+    SELECT sender_id, seq, 'message:status', id, 'read' FROM events
+)
+SELECT sender_id, seq, id, conversation_id, 'read'::message_status AS status,
+       delivered_at, read_at
+FROM events
+ORDER BY seq;

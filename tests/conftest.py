@@ -1,0 +1,56 @@
+"""Shared fixtures: a fresh database, real Redis, and real `chat serve` processes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import httpx
+import pytest
+
+from app.db.migrate import migrate
+from tests.support.clients import User, register
+from tests.support.server import ChatServer
+from tests.support.services import check_redis, create_database, drop_database
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    """A fresh, migrated database for this test run."""
+    name, url = create_database()
+    migrate(url)
+    yield url
+    drop_database(name)
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    return check_redis()
+
+
+@pytest.fixture(scope="session")
+def server(database_url: str, redis_url: str) -> Iterator[ChatServer]:
+    """The shared server: real PostgreSQL and Redis, a generous rate limit."""
+    chat = ChatServer(database_url=database_url, redis_url=redis_url).start()
+    yield chat
+    chat.stop()
+
+
+@pytest.fixture
+async def http(server: ChatServer) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=10) as client:
+        yield client
+
+
+@pytest.fixture
+async def alice(http: httpx.AsyncClient) -> User:
+    return await register(http, "alice")
+
+
+@pytest.fixture
+async def bob(http: httpx.AsyncClient) -> User:
+    return await register(http, "bob")
+
+
+@pytest.fixture
+async def carol(http: httpx.AsyncClient) -> User:
+    return await register(http, "carol")

@@ -1,0 +1,1 @@
+"""Test support: real services, a real `chat serve` process, real clients."""

@@ -1,0 +1,81 @@
+"""The schema and the named queries, against the real PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+import threading
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from app.db.migrate import migrate, migration_files
+from app.db.queries import SQL, SQL_DIR, parse_queries
+from tests.support.services import create_database, drop_database
+
+APP_DB = Path(__file__).resolve().parents[1] / "app" / "db"
+
+
+def test_every_named_query_is_valid_against_the_schema(database_url: str) -> None:
+    """EXPLAIN plans each query without running it: every table, column and type must exist."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        for name, query in SQL.items():
+            if name.startswith("migrations_") or name == "migration_record":
+                continue  # bookkeeping of the migration runner, run by every migrate()
+            params = {p: None for p in re.findall(rb"%\((\w+)\)s", query)}
+            with conn.transaction(force_rollback=True):
+                conn.execute(b"EXPLAIN " + query, {k.decode(): v for k, v in params.items()})
+
+
+def test_every_named_query_is_used_by_the_database_layer() -> None:
+    source = "\n".join(path.read_text() for path in APP_DB.glob("*.py"))
+    unused = [name for name in SQL if f'SQL["{name}"]' not in source]
+    assert unused == []
+
+
+def test_query_files_parse() -> None:
+    for path in SQL_DIR.glob("*.sql"):
+        assert parse_queries(path.read_text()), path
+    with pytest.raises(ValueError, match="twice"):
+        parse_queries("-- name: a\nSELECT 1;\n-- name: a\nSELECT 2;")
+
+
+def test_migrations_are_idempotent_and_safe_concurrently() -> None:
+    name, url = create_database()
+    try:
+        results: list[list[int]] = []
+        threads = [threading.Thread(target=lambda: results.append(migrate(url))) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        everything = [version for version, _, _ in migration_files()]
+        assert sorted(results, key=len) == [[], [], everything]
+        assert migrate(url) == []
+        with psycopg.connect(url) as conn:
+            recorded = [row[0] for row in conn.execute("SELECT version FROM schema_migrations ORDER BY 1")]
+        assert recorded == everything
+    finally:
+        drop_database(name)
+
+
+def test_constraints_hold(database_url: str) -> None:
+    with psycopg.connect(database_url) as conn, conn.transaction(force_rollback=True):
+        a, b = (
+            conn.execute(
+                "INSERT INTO users (username, password_hash) VALUES (%s, 'x') RETURNING id", (n,)
+            ).fetchone()[0]  # type: ignore[index]
+            for n in ("constraint_a", "constraint_b")
+        )
+        low, high = sorted([a, b])
+        with pytest.raises(psycopg.errors.CheckViolation), conn.transaction():
+            conn.execute(
+                "INSERT INTO conversations (participant1_id, participant2_id) VALUES (%s, %s)", (high, low)
+            )
+        conn.execute("INSERT INTO conversations (participant1_id, participant2_id) VALUES (%s, %s)", (low, high))
+        with pytest.raises(psycopg.errors.UniqueViolation), conn.transaction():
+            conn.execute(
+                "INSERT INTO conversations (participant1_id, participant2_id) VALUES (%s, %s)", (low, high)
+            )
+        with pytest.raises(psycopg.errors.UniqueViolation), conn.transaction():
+            conn.execute("INSERT INTO users (username, password_hash) VALUES ('CONSTRAINT_A', 'x')")
