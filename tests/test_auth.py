@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import time
+from collections.abc import Callable
 
 import httpx
 import jwt
@@ -43,7 +44,9 @@ async def test_register_login_and_me(http: httpx.AsyncClient) -> None:
     assert me.json() == user
 
 
-async def test_duplicate_username_is_409_case_insensitively(http: httpx.AsyncClient, alice: User) -> None:
+async def test_duplicate_username_is_409_case_insensitively(
+    http: httpx.AsyncClient, alice: User
+) -> None:
     response = await http.post(
         "/auth/register", json={"username": alice.username.upper(), "password": PASSWORD}
     )
@@ -64,7 +67,9 @@ async def test_duplicate_username_is_409_case_insensitively(http: httpx.AsyncCli
         ({"username": 12345, "password": PASSWORD}, "username"),
     ],
 )
-async def test_register_validation(http: httpx.AsyncClient, body: dict[str, object], field: str) -> None:
+async def test_register_validation(
+    http: httpx.AsyncClient, body: dict[str, object], field: str
+) -> None:
     response = await http.post("/auth/register", json=body)
     error = assert_error(response, 400, "VALIDATION_ERROR")
     assert field in json.dumps(error.get("details")) or field in str(error["message"])
@@ -77,8 +82,12 @@ async def test_register_rejects_non_json(http: httpx.AsyncClient) -> None:
     assert_error(response, 400, "VALIDATION_ERROR")
 
 
-async def test_wrong_password_and_unknown_user_are_401(http: httpx.AsyncClient, alice: User) -> None:
-    wrong = await http.post("/auth/login", json={"username": alice.username, "password": "wrong-password"})
+async def test_wrong_password_and_unknown_user_are_401(
+    http: httpx.AsyncClient, alice: User
+) -> None:
+    wrong = await http.post(
+        "/auth/login", json={"username": alice.username, "password": "wrong-password"}
+    )
     assert_error(wrong, 401, "UNAUTHORIZED")
     unknown = await http.post("/auth/login", json={"username": "nobody_here", "password": PASSWORD})
     assert_error(unknown, 401, "UNAUTHORIZED")
@@ -97,7 +106,13 @@ def _alg_none(claims: dict[str, object]) -> str:
 
 def _claims(user: User, **changes: object) -> dict[str, object]:
     now = int(time.time())
-    claims: dict[str, object] = {"sub": user.id, "iat": now, "exp": now + 600, "iss": "chat", "aud": "chat"}
+    claims: dict[str, object] = {
+        "sub": user.id,
+        "iat": now,
+        "exp": now + 600,
+        "iss": "chat",
+        "aud": "chat",
+    }
     claims.update(changes)
     return {k: v for k, v in claims.items() if v is not None}
 
@@ -108,11 +123,13 @@ def _tampered(user: User, other: User) -> str:
     return f"{header}.{payload}.{signature}"
 
 
-FORGERIES = {
+FORGERIES: dict[str, Callable[[User, User], str]] = {
     "alg none": lambda u, o: _alg_none(_claims(u)),
     "tampered payload": _tampered,
     "wrong key": lambda u, o: _forge(_claims(u), key="another-secret-that-is-also-long-enough!!"),
-    "expired": lambda u, o: _forge(_claims(u, iat=int(time.time()) - 7200, exp=int(time.time()) - 3600)),
+    "expired": lambda u, o: _forge(
+        _claims(u, iat=int(time.time()) - 7200, exp=int(time.time()) - 3600)
+    ),
     "missing exp": lambda u, o: _forge(_claims(u, exp=None)),
     "missing sub": lambda u, o: _forge(_claims(u, sub=None)),
     "missing iat": lambda u, o: _forge(_claims(u, iat=None)),
@@ -126,7 +143,9 @@ FORGERIES = {
 
 
 @pytest.mark.parametrize("forgery", sorted(FORGERIES))
-async def test_forged_tokens_are_401(http: httpx.AsyncClient, alice: User, bob: User, forgery: str) -> None:
+async def test_forged_tokens_are_401(
+    http: httpx.AsyncClient, alice: User, bob: User, forgery: str
+) -> None:
     token = FORGERIES[forgery](alice, bob)
     response = await http.get("/users/me", headers={"Authorization": f"Bearer {token}"})
     assert_error(response, 401, "UNAUTHORIZED")
@@ -134,11 +153,15 @@ async def test_forged_tokens_are_401(http: httpx.AsyncClient, alice: User, bob: 
 
 async def test_missing_token_is_401(http: httpx.AsyncClient) -> None:
     assert_error(await http.get("/users/me"), 401, "UNAUTHORIZED")
-    assert_error(await http.get("/users/me", headers={"Authorization": "Basic abc"}), 401, "UNAUTHORIZED")
+    assert_error(
+        await http.get("/users/me", headers={"Authorization": "Basic abc"}), 401, "UNAUTHORIZED"
+    )
 
 
 async def test_find_users_by_username(http: httpx.AsyncClient, alice: User) -> None:
-    found = await http.get("/users", params={"username": alice.username.upper()}, headers=alice.headers)
+    found = await http.get(
+        "/users", params={"username": alice.username.upper()}, headers=alice.headers
+    )
     assert found.status_code == 200
     assert [u["id"] for u in found.json()] == [alice.id]
     none = await http.get("/users", params={"username": "nobody_at_all"}, headers=alice.headers)
@@ -153,7 +176,9 @@ async def test_correlation_id_is_echoed_and_in_errors(http: httpx.AsyncClient) -
 
 async def test_oversized_body_is_413(http: httpx.AsyncClient) -> None:
     body = json.dumps({"username": "x" * 70_000, "password": PASSWORD})
-    response = await http.post("/auth/register", content=body, headers={"content-type": "application/json"})
+    response = await http.post(
+        "/auth/register", content=body, headers={"content-type": "application/json"}
+    )
     assert_error(response, 413, "PAYLOAD_TOO_LARGE")
 
 

@@ -17,7 +17,8 @@ def test_embedded_default_starts_empty_and_keeps_data_across_restart(tmp_path: P
     first = ChatServer(database_url=None, cwd=tmp_path).start(timeout=60)
     try:
         created = httpx.post(
-            f"{first.base_url}/auth/register", json={"username": "embedded_user", "password": PASSWORD}
+            f"{first.base_url}/auth/register",
+            json={"username": "embedded_user", "password": PASSWORD},
         )
         assert created.status_code == 201, created.text
         assert (httpx.get(f"{first.base_url}/ready")).json()["database"] == "ok"
@@ -30,7 +31,8 @@ def test_embedded_default_starts_empty_and_keeps_data_across_restart(tmp_path: P
     second = ChatServer(database_url=None, cwd=tmp_path, port=first.port).start(timeout=60)
     try:
         login = httpx.post(
-            f"{second.base_url}/auth/login", json={"username": "embedded_user", "password": PASSWORD}
+            f"{second.base_url}/auth/login",
+            json={"username": "embedded_user", "password": PASSWORD},
         )
         assert login.status_code == 200, login.text
         me = httpx.get(

@@ -38,8 +38,16 @@ def test_decodes_an_ack() -> None:
         ('{"event": "ack", "ref": "r"}', "VALIDATION_ERROR", "r"),
         ('{"event": "ack", "data": {"seq": -1}}', "VALIDATION_ERROR", None),
         ('{"event": "ack", "data": {"seq": "1"}}', "VALIDATION_ERROR", None),
-        ('{"event": "message:send", "data": {"content": 5, "recipientId": "x"}}', "VALIDATION_ERROR", None),
-        ('{"event": "message:send", "data": {"recipientId": "not-a-uuid", "content": "x"}}', "VALIDATION_ERROR", None),
+        (
+            '{"event": "message:send", "data": {"content": 5, "recipientId": "x"}}',
+            "VALIDATION_ERROR",
+            None,
+        ),
+        (
+            '{"event": "message:send", "data": {"recipientId": "not-a-uuid", "content": "x"}}',
+            "VALIDATION_ERROR",
+            None,
+        ),
         ('{"event": "sync", "data": []}', "VALIDATION_ERROR", None),
     ],
 )

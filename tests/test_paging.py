@@ -7,7 +7,14 @@ import uuid
 import pytest
 
 from app.domain.errors import ValidationFailed
-from app.domain.paging import HistoryQuery, Origin, PositionRange, after_range, before_range, offset_range
+from app.domain.paging import (
+    HistoryQuery,
+    Origin,
+    PositionRange,
+    after_range,
+    before_range,
+    offset_range,
+)
 from app.domain.rules import canonical_pair, check_content, check_search_query
 
 
@@ -23,7 +30,9 @@ from app.domain.rules import canonical_pair, check_content, check_search_query
         (0, 50, 0, Origin.OLDEST, PositionRange(1, 0)),
     ],
 )
-def test_offset_ranges(total: int, limit: int, offset: int, origin: Origin, expected: PositionRange) -> None:
+def test_offset_ranges(
+    total: int, limit: int, offset: int, origin: Origin, expected: PositionRange
+) -> None:
     assert offset_range(total, limit, offset, origin) == expected
 
 

@@ -22,7 +22,7 @@ def test_every_named_query_is_valid_against_the_schema(database_url: str) -> Non
         for name, query in SQL.items():
             if name.startswith("migrations_") or name == "migration_record":
                 continue  # bookkeeping of the migration runner, run by every migrate()
-            params = {p: None for p in re.findall(rb"%\((\w+)\)s", query)}
+            params = dict.fromkeys(re.findall(rb"%\((\w+)\)s", query))
             with conn.transaction(force_rollback=True):
                 conn.execute(b"EXPLAIN " + query, {k.decode(): v for k, v in params.items()})
 
@@ -53,7 +53,9 @@ def test_migrations_are_idempotent_and_safe_concurrently() -> None:
         assert sorted(results, key=len) == [[], [], everything]
         assert migrate(url) == []
         with psycopg.connect(url) as conn:
-            recorded = [row[0] for row in conn.execute("SELECT version FROM schema_migrations ORDER BY 1")]
+            recorded = [
+                row[0] for row in conn.execute("SELECT version FROM schema_migrations ORDER BY 1")
+            ]
         assert recorded == everything
     finally:
         drop_database(name)
@@ -70,12 +72,17 @@ def test_constraints_hold(database_url: str) -> None:
         low, high = sorted([a, b])
         with pytest.raises(psycopg.errors.CheckViolation), conn.transaction():
             conn.execute(
-                "INSERT INTO conversations (participant1_id, participant2_id) VALUES (%s, %s)", (high, low)
+                "INSERT INTO conversations (participant1_id, participant2_id) VALUES (%s, %s)",
+                (high, low),
             )
-        conn.execute("INSERT INTO conversations (participant1_id, participant2_id) VALUES (%s, %s)", (low, high))
+        conn.execute(
+            "INSERT INTO conversations (participant1_id, participant2_id) VALUES (%s, %s)",
+            (low, high),
+        )
         with pytest.raises(psycopg.errors.UniqueViolation), conn.transaction():
             conn.execute(
-                "INSERT INTO conversations (participant1_id, participant2_id) VALUES (%s, %s)", (low, high)
+                "INSERT INTO conversations (participant1_id, participant2_id) VALUES (%s, %s)",
+                (low, high),
             )
         with pytest.raises(psycopg.errors.UniqueViolation), conn.transaction():
             conn.execute("INSERT INTO users (username, password_hash) VALUES ('CONSTRAINT_A', 'x')")

@@ -67,7 +67,9 @@ class Socket:
     async def ready(self) -> dict[str, Any]:
         return await self.next_event("session:ready")
 
-    async def request(self, event: str, data: dict[str, Any], timeout: float = 5.0) -> dict[str, Any]:
+    async def request(
+        self, event: str, data: dict[str, Any], timeout: float = 5.0
+    ) -> dict[str, Any]:
         """Sends a request with a fresh ref; returns the reply or error that echoes it."""
         self._refs += 1
         ref = f"r{self._refs}"

@@ -31,7 +31,11 @@ class ChatServer:
         self.port = port or free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.ws_url = f"ws://127.0.0.1:{self.port}/chat"
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("CHAT_", "DATABASE_", "REDIS_"))}
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("CHAT_", "DATABASE_", "REDIS_"))
+        }
         env.update(
             {
                 "CHAT_PORT": str(self.port),
@@ -54,7 +58,11 @@ class ChatServer:
     def start(self, timeout: float = 30.0) -> ChatServer:
         self._log = open(os.devnull, "wb") if self.log_path is None else open(self.log_path, "ab")  # noqa: SIM115
         self.process = subprocess.Popen(
-            [CHAT, "serve"], env=self.env, cwd=self.cwd, stdout=self._log, stderr=subprocess.STDOUT,
+            [CHAT, "serve"],
+            env=self.env,
+            cwd=self.cwd,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         deadline = time.monotonic() + timeout

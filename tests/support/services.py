@@ -11,7 +11,9 @@ import psycopg
 import pytest
 import redis
 
-ADMIN_URL = os.environ.get("CHAT_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+ADMIN_URL = os.environ.get(
+    "CHAT_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 REDIS_URL = os.environ.get("CHAT_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
 
