@@ -84,14 +84,14 @@ WHERE conversation_id = %(conversation_id)s
 ORDER BY position;
 
 -- name: search_messages
--- Full-text search over the caller's conversations, best match first.
-WITH q AS (SELECT websearch_to_tsquery('english', %(query)s) AS query),
-hits AS (
+-- Full-text search over the caller's conversations, best match first. The tsquery is built
+-- inline from the bound text so the planner folds it to a constant and can use the GIN index.
+WITH hits AS (
     SELECT m.id, m.conversation_id, m.sender_id, m.recipient_id, m.content, m.status,
            m.created_at, m.delivered_at, m.read_at, m.client_message_id,
-           ts_rank(m.search_vector, q.query) AS rank
-    FROM messages m, q
-    WHERE m.search_vector @@ q.query
+           ts_rank(m.search_vector, websearch_to_tsquery('english', %(query)s)) AS rank
+    FROM messages m
+    WHERE m.search_vector @@ websearch_to_tsquery('english', %(query)s)
       AND (m.sender_id = %(user_id)s OR m.recipient_id = %(user_id)s)
 )
 SELECT id, conversation_id, sender_id, recipient_id, content, status,

@@ -1,0 +1,151 @@
+"""The hot queries stay fast at depth: each reads the index meant for it (checked in the plan).
+
+A backward scan of the wrong index costs 1000x at 1M rows, so these check the plan, not time.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+import pytest
+
+from app.db.queries import SQL
+
+pytestmark = pytest.mark.slow
+MESSAGES = 60_000
+
+
+def plan_nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield plan
+    for child in plan.get("Plans", []):
+        yield from plan_nodes(child)
+
+
+def explain(
+    conn: psycopg.Connection[Any], name: str, params: dict[str, Any]
+) -> list[dict[str, Any]]:
+    names = set(re.findall(rb"%\((\w+)\)s", SQL[name]))
+    assert {n.decode() for n in names} == set(params), name
+    row = conn.execute(b"EXPLAIN (FORMAT JSON) " + SQL[name], params).fetchone()
+    assert row is not None
+    return list(plan_nodes(row[0][0]["Plan"]))
+
+
+@pytest.fixture(scope="module")
+def deep(database_url: str) -> Iterator[tuple[psycopg.Connection[Any], dict[str, Any]]]:
+    with psycopg.connect(database_url) as conn, conn.transaction(force_rollback=True):
+        a, b = (
+            conn.execute(
+                "INSERT INTO users (username, password_hash) VALUES (%s, 'x') RETURNING id", (n,)
+            ).fetchone()[0]  # type: ignore[index]
+            for n in ("deep_a", "deep_b")
+        )
+        low, high = sorted([a, b])
+        conversation = conn.execute(
+            "INSERT INTO conversations (participant1_id, participant2_id, message_count)"
+            " VALUES (%s, %s, %s) RETURNING id",
+            (low, high, MESSAGES),
+        ).fetchone()[0]  # type: ignore[index]
+        conn.execute(
+            "INSERT INTO messages (conversation_id, position, sender_id, recipient_id, content, sender_seq)"
+            " SELECT %s, g, CASE WHEN g %% 2 = 0 THEN %s::uuid ELSE %s::uuid END,"
+            " CASE WHEN g %% 2 = 0 THEN %s::uuid ELSE %s::uuid END, 'message number ' || g, g"
+            " FROM generate_series(1, %s) g",
+            (conversation, low, high, high, low, MESSAGES),
+        )
+        # autovacuum would merge the GIN pending list; do it now, as it prices the index
+        conn.execute("SELECT gin_clean_pending_list('messages_search_vector')")
+        conn.execute("ANALYZE messages")
+        conn.execute("ANALYZE conversations")
+        yield conn, {"conversation": conversation, "low": low, "high": high}
+
+
+@pytest.mark.parametrize(("first", "last"), [(1, 50), (MESSAGES - 49, MESSAGES), (30_000, 30_049)])
+def test_history_pages_read_one_index_range(
+    deep: tuple[psycopg.Connection[Any], dict[str, Any]], first: int, last: int
+) -> None:
+    conn, ids = deep
+    nodes = explain(
+        conn,
+        "history_range",
+        {"conversation_id": ids["conversation"], "first": first, "last": last},
+    )
+    kinds = [n["Node Type"] for n in nodes]
+    assert "Seq Scan" not in kinds
+    assert "Sort" not in kinds
+    scans = [n for n in nodes if n["Node Type"] in ("Index Scan", "Index Only Scan")]
+    assert [n["Index Name"] for n in scans] == ["messages_conversation_position_key"]
+
+
+def test_keyset_anchor_is_a_primary_key_lookup(
+    deep: tuple[psycopg.Connection[Any], dict[str, Any]],
+) -> None:
+    conn, ids = deep
+    message_id = conn.execute(
+        "SELECT id FROM messages WHERE conversation_id = %s AND position = 30000",
+        (ids["conversation"],),
+    ).fetchone()[0]  # type: ignore[index]
+    nodes = explain(
+        conn, "message_position", {"conversation_id": ids["conversation"], "message_id": message_id}
+    )
+    assert [n.get("Index Name") for n in nodes if "Index" in n["Node Type"]] == ["messages_pkey"]
+
+
+def test_unread_count_is_index_only(deep: tuple[psycopg.Connection[Any], dict[str, Any]]) -> None:
+    conn, ids = deep
+    row = conn.execute(
+        "EXPLAIN (FORMAT JSON) SELECT count(*) FROM messages m WHERE m.conversation_id = %s"
+        " AND m.sender_id <> %s AND m.position > %s",
+        (ids["conversation"], ids["low"], MESSAGES - 100),
+    ).fetchone()
+    nodes = list(plan_nodes(row[0][0]["Plan"]))  # type: ignore[index]
+    assert "Seq Scan" not in [n["Node Type"] for n in nodes]
+    assert any(n.get("Index Name") == "messages_conversation_position_key" for n in nodes)
+
+
+def test_search_uses_the_gin_index(deep: tuple[psycopg.Connection[Any], dict[str, Any]]) -> None:
+    conn, ids = deep
+    nodes = explain(
+        conn, "search_messages", {"user_id": ids["low"], "query": "zebra", "limit": 20, "offset": 0}
+    )
+    assert any(n.get("Index Name") == "messages_search_vector" for n in nodes), [
+        (n["Node Type"], n.get("Index Name"), n.get("Plan Rows")) for n in nodes
+    ]
+
+
+def test_conversation_list_uses_the_activity_indexes(
+    deep: tuple[psycopg.Connection[Any], dict[str, Any]],
+) -> None:
+    conn, ids = deep
+    conn.execute(
+        "INSERT INTO users (username, password_hash)"
+        " SELECT 'many_' || g, 'x' FROM generate_series(1, 3000) g"
+    )
+    others = (
+        "SELECT id, row_number() OVER (ORDER BY id) AS n FROM users WHERE username LIKE 'many_%%'"
+    )
+    # the user's 3000 conversations, among 60000 of other users, as a real table would hold
+    conn.execute(
+        "INSERT INTO conversations (participant1_id, participant2_id)"
+        f" SELECT least(%s, id), greatest(%s, id) FROM ({others}) o",
+        (ids["low"], ids["low"]),
+    )
+    conn.execute(
+        "INSERT INTO conversations (participant1_id, participant2_id)"
+        f" SELECT least(a.id, b.id), greatest(a.id, b.id) FROM ({others}) a"
+        f" JOIN ({others}) b ON b.n BETWEEN a.n + 1 AND a.n + 20"
+    )
+    conn.execute("ANALYZE conversations")
+    conn.execute("ANALYZE users")
+    nodes = explain(
+        conn, "conversations_of_user", {"user_id": ids["low"], "limit": 20, "offset": 0}
+    )
+    used = {n.get("Index Name") for n in nodes}
+    assert {"conversations_participant1_activity", "conversations_participant2_activity"} <= used
+    assert not any(n["Node Type"] == "Seq Scan" for n in nodes), [
+        (n["Node Type"], n.get("Relation Name"), n.get("Index Name"), n.get("Plan Rows"))
+        for n in nodes
+    ]
