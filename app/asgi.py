@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
@@ -26,6 +27,7 @@ from app.services.receipts import ReceiptService
 from app.services.replay import ReplayService
 from app.services.search import SearchService
 from app.services.tokens import TokenService
+from app.serving import DRAIN_SIGNAL
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -40,7 +42,7 @@ def build_state(settings: Settings) -> AppState:
     assert settings.jwt_secret is not None  # noqa: S101 - the CLI resolves the embedded secret
     db = Database(settings.database_url)
     replay = ReplayService(db)
-    hub = Hub(settings.redis_url, replay)
+    hub = Hub(settings.redis_url, replay, settings.delivery_check_seconds)
     conversations = ConversationService(db)
     services = Services(
         db=db,
@@ -57,6 +59,19 @@ def build_state(settings: Settings) -> AppState:
     return AppState(services, hub, TypingTracker(hub, conversations), settings.allowed_origins)
 
 
+def drain_on_signal(hub: Hub) -> None:
+    """The serving process asks each worker to drain with DRAIN_SIGNAL before stopping it."""
+    loop = asyncio.get_running_loop()
+    tasks: set[asyncio.Task[None]] = set()
+
+    def start_drain() -> None:
+        task = loop.create_task(hub.drain())
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+
+    loop.add_signal_handler(DRAIN_SIGNAL, start_drain)
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load_settings()
     configure_logging()
@@ -66,6 +81,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         await state.services.db.open()
         await state.hub.start()
+        drain_on_signal(state.hub)
         log.info("worker ready")
         try:
             yield

@@ -63,15 +63,16 @@ def run_migrations(settings: Settings) -> list[int]:
 
 
 def serve(settings: Settings) -> None:
-    from granian import Granian  # noqa: PLC0415 - only `serve` needs the server
-    from granian.constants import Interfaces  # noqa: PLC0415
+    from granian.constants import Interfaces  # noqa: PLC0415 - only `serve` needs the server
+
+    from app.serving import DrainingGranian  # noqa: PLC0415
 
     # Worker processes read their settings from the environment: hand them what was resolved.
     assert settings.database_url is not None  # noqa: S101
     assert settings.jwt_secret is not None  # noqa: S101
     os.environ["DATABASE_URL"] = settings.database_url
     os.environ["CHAT_JWT_SECRET"] = settings.jwt_secret
-    Granian(
+    DrainingGranian(
         "app.asgi:create_app",
         factory=True,
         interface=Interfaces.ASGI,

@@ -36,6 +36,7 @@ class Settings(msgspec.Struct, frozen=True):
     access_token_ttl: int = 3600
     rate_limit: str = "10/minute"
     allowed_origins: frozenset[str] | None = None
+    delivery_check_seconds: float = 1.0
 
     @property
     def embedded(self) -> bool:
@@ -65,6 +66,15 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     except ValueError as exc:
         raise ConfigError("CHAT_RATE_LIMIT", f"not a rate limit ({exc}); e.g. 10/minute") from exc
     origins = get("CHAT_ALLOWED_ORIGINS")
+    check = get("CHAT_DELIVERY_CHECK_SECONDS") or "1"
+    try:
+        delivery_check_seconds = float(check)
+    except ValueError as exc:
+        raise ConfigError(
+            "CHAT_DELIVERY_CHECK_SECONDS", f"must be a number, got {check!r}"
+        ) from exc
+    if not 0.05 <= delivery_check_seconds <= 3600:
+        raise ConfigError("CHAT_DELIVERY_CHECK_SECONDS", "must be between 0.05 and 3600")
     return Settings(
         database_url=database_url,
         redis_url=redis_url,
@@ -79,6 +89,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         allowed_origins=(
             frozenset(o.strip() for o in origins.split(",") if o.strip()) if origins else None
         ),
+        delivery_check_seconds=delivery_check_seconds,
     )
 
 

@@ -81,7 +81,8 @@ SELECT id, conversation_id, sender_id, recipient_id, content, status,
 FROM messages
 WHERE conversation_id = %(conversation_id)s
   AND position BETWEEN %(first)s AND %(last)s
-ORDER BY position;
+ORDER BY position
+LIMIT %(last)s::bigint - %(first)s::bigint + 1;
 
 -- name: search_messages
 -- Full-text search over the caller's conversations, best match first. The tsquery is built

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from tests.support.clients import Socket, User
@@ -62,6 +63,7 @@ async def test_typing_is_not_replayed(server: ChatServer, alice: User, bob: User
     a, b, conversation = await open_pair(server, alice, bob)
     await b.close()
     await typing(a, "typing:start", conversation)
+    await asyncio.sleep(0.5)  # sent, and gone, while bob was away
     b = await Socket.open(server.ws_url, bob, since=0)
     frames = await b.silent(0.5)
     assert [f["event"] for f in frames] == ["message:received", "session:ready"]

@@ -4,7 +4,8 @@ Everything the connection is sent goes through one queue and one pump task, so f
 in order. Logged events carry the user's `seq`; the pump sends each seq once, in order:
 an event it already sent is dropped, and a jump (an event published out of order, or lost
 by the fan-out) is filled from the replay log first. The seam between backlog and live
-delivery is the same rule: subscribe, send the backlog, then live events above it.
+delivery is the same rule: subscribe, send the backlog, then live events above it. A message
+sent on this connection takes its place in the stream as the `reply` carrying its seq.
 """
 
 from __future__ import annotations
@@ -82,7 +83,6 @@ class Connection:
         self,
         user_id: UUID,
         write: Callable[[str], Awaitable[None]],
-        close: Callable[[int, str], Awaitable[None]],
         replay: ReplayService,
     ) -> None:
         self.id = uuid.uuid4().hex
@@ -91,11 +91,10 @@ class Connection:
         self.live = False  # True once the backlog is sent and session:ready is out
         self.observed_head: int | None = None  # the hub's periodic check uses this
         self._write = write
-        self._close = close
         self._replay = replay
         self._queue: deque[Outgoing] = deque()
         self._wake = asyncio.Event()
-        self._own_seqs: set[int] = set()
+        self._replies: dict[int, str] = {}  # reply frames by seq, until they are sent
         self._send_idle = asyncio.Event()
         self._send_idle.set()
         self._closing = False
@@ -123,20 +122,28 @@ class Connection:
         self._send_idle.clear()
 
     def send_finished(self, reply: Reply | None) -> None:
-        """The send is stored (or failed); its reply, if any, joins the stream."""
+        """The send is stored (or failed); its reply, if any, joins the stream. A reply with a
+        seq goes out exactly where that seq falls in the stream."""
         if reply is not None:
             if reply.seq is not None:
-                self._own_seqs.add(reply.seq)
+                self._replies[reply.seq] = reply.frame
             self.offer(reply)
         self._send_idle.set()
 
+    async def close_when_idle(self, code: int, reason: str = "server shutting down") -> None:
+        """Closes after the send in flight (if any) has its reply queued."""
+        await self._send_idle.wait()
+        self.offer(Close(code, reason))
+
     # -- the pump ------------------------------------------------------------------------
 
-    async def run(self, since: int | None) -> None:
-        """Sends the backlog, then session:ready, then everything offered, until closed."""
+    async def run(self, since: int | None) -> Close:
+        """Sends the backlog, then session:ready, then everything offered, until a Close is
+        offered; returns it (closing the socket is the caller's: it must stop reading first)."""
         head = await self._replay.head(self.user_id)
         start = head.acked_seq if since is None else since
         self.last_sent = max(0, min(start, head.last_seq))
+        await self._send_idle.wait()
         await self._catch_up(head.last_seq)
         ready = ReadyData(self.user_id, self.last_sent)
         await self._write(frame("session:ready", encode_data(ready)))
@@ -147,18 +154,14 @@ class Connection:
             while self._queue:
                 item = self._queue.popleft()
                 if isinstance(item, Close):
-                    await self._close(item.code, item.reason)
-                    return
+                    return item
                 await self._handle(item)
 
     async def _handle(self, item: Logged | Reply | Transient | CatchUp | Sync) -> None:
         if isinstance(item, Logged):
             await self._handle_logged(item)
         elif isinstance(item, Reply):
-            if item.seq is not None and item.seq > self.last_sent:
-                await self._catch_up(item.seq - 1)
-                self.last_sent = item.seq
-            await self._write(item.frame)
+            await self._handle_reply(item)
         elif isinstance(item, Transient):
             await self._write(item.frame)
         elif isinstance(item, Sync):
@@ -173,15 +176,24 @@ class Connection:
     async def _handle_logged(self, item: Logged) -> None:
         if item.seq <= self.last_sent:
             return
-        if item.origin == self.id:
-            self._own_seqs.add(item.seq)
-        if item.seq > self.last_sent + 1:
-            await self._send_idle.wait()  # so an in-flight send of ours has its seq noted
-            await self._catch_up(item.seq - 1)
-        if item.seq not in self._own_seqs:
-            await self._write(item.frame)
+        if item.seq > self.last_sent + 1 or item.origin == self.id:
+            await self._send_idle.wait()  # so a send of ours in flight has its reply noted
+        await self._catch_up(item.seq - 1)
+        # this connection's own message goes out as its reply, not as message:received
+        await self._write(self._replies.pop(item.seq, "") or item.frame)
         self.last_sent = item.seq
-        self._own_seqs = {seq for seq in self._own_seqs if seq > self.last_sent}
+
+    async def _handle_reply(self, item: Reply) -> None:
+        if item.seq is None:
+            await self._write(item.frame)
+            return
+        text = self._replies.pop(item.seq, None)
+        if text is None:
+            return  # already sent in its place in the stream
+        if item.seq > self.last_sent:
+            await self._catch_up(item.seq - 1)
+            self.last_sent = item.seq
+        await self._write(text)
 
     async def _sync(self, item: Sync) -> None:
         await self._send_idle.wait()
@@ -203,16 +215,15 @@ class Connection:
         return last
 
     async def _catch_up(self, until: int) -> None:
-        """Fills (last_sent, until] from the replay log, skipping this connection's own sends
-        (their reply carries them)."""
+        """Fills (last_sent, until] from the replay log (this connection's own sends go out as
+        their replies)."""
         while self.last_sent < until:
             page = await self._replay.page(self.user_id, self.last_sent, until)
             if not page:
                 log.warning("replay log shorter than expected", extra={"until": until})
                 return
             for event in page:
-                if event.seq not in self._own_seqs:
-                    await self._write(_event_frame(event))
+                await self._write(self._replies.pop(event.seq, "") or _event_frame(event))
                 self.last_sent = event.seq
 
 

@@ -31,23 +31,38 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("chat.hub")
 
-CHECK_SECONDS = 1.0
 CHECK_BATCH = 5000
 CLOSE_GOING_AWAY = 1001
 
 
 class Hub:
-    def __init__(self, redis_url: str | None, replay: ReplayService) -> None:
+    def __init__(
+        self, redis_url: str | None, replay: ReplayService, check_seconds: float = 1.0
+    ) -> None:
         self._replay = replay
+        self._check_seconds = check_seconds
         self._broadcast: Broadcast = create_broadcast(redis_url, self._on_resubscribed)
         self._connections: dict[UUID, set[Connection]] = {}
         self._subscriptions: dict[UUID, asyncio.Task[None]] = {}
         self._users_by_channel: dict[str, UUID] = {}
         self._checker: asyncio.Task[None] | None = None
+        self._draining = False
 
     async def start(self) -> None:
         await self._broadcast.connect()
         self._checker = asyncio.create_task(self._check_forever())
+
+    @property
+    def draining(self) -> bool:
+        return self._draining
+
+    async def drain(self) -> None:
+        """Shutdown, first step: take no new connections, let in-flight sends finish, then
+        close every socket with 1001 (its pending frames go out first)."""
+        self._draining = True
+        connections = [c for conns in self._connections.values() for c in conns]
+        log.info("draining", extra={"connections": len(connections)})
+        await asyncio.gather(*(c.close_when_idle(CLOSE_GOING_AWAY) for c in connections))
 
     async def stop(self) -> None:
         for connection in [c for conns in self._connections.values() for c in conns]:
@@ -140,7 +155,7 @@ class Hub:
 
     async def _check_forever(self) -> None:
         while True:
-            await asyncio.sleep(CHECK_SECONDS)
+            await asyncio.sleep(self._check_seconds)
             try:
                 await self.check_once()
             except Exception as exc:

@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from litestar import WebSocket, websocket
@@ -41,6 +40,8 @@ from app.services.tokens import Identity
 log = logging.getLogger("chat.ws")
 
 CLOSE_UNAUTHORIZED = 4401
+CLOSE_GOING_AWAY = 1001
+CLOSE_INTERNAL = 1011
 CLOSE_TOO_BIG = 1009
 HARD_FRAME_LIMIT = 1024 * 1024
 
@@ -52,6 +53,9 @@ async def chat_socket(socket: WebSocket[Any, Any, Any]) -> None:
         await socket.close(code=1008, reason="origin not allowed")  # before accept: HTTP 403
         return
     await socket.accept()
+    if state.hub.draining:
+        await socket.close(code=CLOSE_GOING_AWAY, reason="server shutting down")
+        return
     try:
         identity = await state.services.accounts.authenticate(_token_of(socket))
     except ChatError as exc:
@@ -71,9 +75,7 @@ async def chat_socket(socket: WebSocket[Any, Any, Any]) -> None:
 async def _serve(
     socket: WebSocket[Any, Any, Any], state: AppState, identity: Identity, since: int | None
 ) -> None:
-    connection = Connection(
-        identity.user_id, socket.send_text, _closer(socket), state.services.replay
-    )
+    connection = Connection(identity.user_id, socket.send_text, state.services.replay)
     await state.hub.attach(connection)
     pump = asyncio.create_task(connection.run(since))
     expiry = asyncio.get_running_loop().call_at(
@@ -81,26 +83,29 @@ async def _serve(
         _expire,
         connection,
     )
+    reader = asyncio.create_task(_read_frames(socket, state, connection))
     try:
-        await _read_frames(socket, state, connection, pump)
+        # the reader ends when the client goes; the pump when the server closes the socket
+        await asyncio.wait({reader, pump}, return_when=asyncio.FIRST_COMPLETED)
+        if pump.done():
+            reader.cancel()  # granian's close waits for a pending receive(): stop reading first
+            await asyncio.gather(reader, return_exceptions=True)
+            await _close(socket, _close_of(pump))
     finally:
         expiry.cancel()
         state.hub.detach(connection)
         with contextlib.suppress(Exception):
             await state.typing.stop_all(connection)
-        pump.cancel()
-        with contextlib.suppress(BaseException):
-            await pump
+        for task in (reader, pump):
+            task.cancel()
+        await asyncio.gather(reader, pump, return_exceptions=True)
 
 
 async def _read_frames(
-    socket: WebSocket[Any, Any, Any],
-    state: AppState,
-    connection: Connection,
-    pump: asyncio.Task[None],
+    socket: WebSocket[Any, Any, Any], state: AppState, connection: Connection
 ) -> None:
     handler = FrameHandler(state, connection)
-    while not pump.done():
+    while True:
         try:
             message = await socket.receive()
         except WebSocketDisconnect:
@@ -113,7 +118,7 @@ async def _read_frames(
             continue
         if len(raw) > MAX_BODY_BYTES:
             if len(raw) > HARD_FRAME_LIMIT:
-                connection.offer(Close(CLOSE_TOO_BIG, "frame too large"))
+                await _close(socket, Close(CLOSE_TOO_BIG, "frame too large"))
                 return
             connection.offer(Reply(_error_text(PayloadTooLarge("a frame is at most 64 KiB"))))
             continue
@@ -200,12 +205,19 @@ async def _send_error(socket: WebSocket[Any, Any, Any], error: ChatError) -> Non
         await socket.send_text(_error_text(error))
 
 
-def _closer(socket: WebSocket[Any, Any, Any]) -> Callable[[int, str], Awaitable[None]]:
-    async def close(code: int, reason: str) -> None:
-        with contextlib.suppress(Exception):
-            await socket.close(code=code, reason=reason)
+def _close_of(pump: asyncio.Task[Close]) -> Close:
+    if pump.cancelled():
+        return Close(CLOSE_GOING_AWAY, "closed")
+    error = pump.exception()
+    if error is not None:
+        log.warning("connection stream failed", exc_info=error)
+        return Close(CLOSE_INTERNAL, "internal error; reconnect with since")
+    return pump.result()
 
-    return close
+
+async def _close(socket: WebSocket[Any, Any, Any], close: Close) -> None:
+    with contextlib.suppress(Exception):
+        await socket.close(code=close.code, reason=close.reason)
 
 
 def _expire(connection: Connection) -> None:
