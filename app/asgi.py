@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
@@ -82,6 +83,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         await state.services.db.open()
         await state.hub.start()
         drain_on_signal(state.hub)
+        # what start-up made lives for the whole process: keep the collector off it, and
+        # collect less often (young objects here are frames and rows that die young)
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(50_000, 20, 20)
         log.info("worker ready")
         try:
             yield

@@ -46,6 +46,13 @@ class SupervisedRedisBackend(RedisBackend):
         await self._pubsub.subscribe(channel)
         self._ready.set()
 
+    async def publish_many(self, messages: list[tuple[str, str]]) -> None:
+        """Publishes several messages in one round trip."""
+        async with self._conn.pipeline(transaction=False) as pipe:
+            for channel, message in messages:
+                pipe.publish(channel, message)
+            await pipe.execute()
+
     async def ping(self) -> bool:
         try:
             return bool(await self._conn.ping())

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 from typing import TYPE_CHECKING
 
 from app.realtime.connection import CatchUp, Close, Connection, Logged, Transient
@@ -42,6 +43,9 @@ class Hub:
         self._replay = replay
         self._check_seconds = check_seconds
         self._broadcast: Broadcast = create_broadcast(redis_url, self._on_resubscribed)
+        backend = self._broadcast._backend  # noqa: SLF001 - broadcaster exposes no accessor
+        self._redis = backend if isinstance(backend, SupervisedRedisBackend) else None
+        self._process = uuid.uuid4().hex[:12]
         self._connections: dict[UUID, set[Connection]] = {}
         self._subscriptions: dict[UUID, asyncio.Task[None]] = {}
         self._users_by_channel: dict[str, UUID] = {}
@@ -101,10 +105,7 @@ class Hub:
 
     async def broker_ok(self) -> bool | None:
         """Whether Redis answers a PING; None when fan-out is in-process."""
-        backend = self._broadcast._backend  # noqa: SLF001 - broadcaster exposes no accessor
-        if not isinstance(backend, SupervisedRedisBackend):
-            return None
-        return await backend.ping()
+        return None if self._redis is None else await self._redis.ping()
 
     def connection_count(self) -> int:
         return sum(len(conns) for conns in self._connections.values())
@@ -124,25 +125,34 @@ class Hub:
             subscribed.set()  # never leave attach() waiting
 
     def _dispatch(self, user_id: UUID, envelope: str) -> None:
-        seq_text, origin, frame_text = envelope.split("|", 2)
+        process, seq_text, origin, text = envelope.split("|", 3)
+        if process == self._process:
+            return  # delivered locally when published
+        item = _item(int(seq_text) if seq_text else None, origin or None, text)
         for connection in self._connections.get(user_id, ()):
-            if seq_text:
-                connection.offer(Logged(int(seq_text), frame_text, origin or None))
-            else:
-                connection.offer(Transient(frame_text))
+            connection.offer(item)
 
     # -- publishing (the services' Publisher) --------------------------------------------
 
     async def publish(
         self, event: str, data: Message | StatusChange | object, deliveries: Sequence[Delivery]
     ) -> None:
+        """Delivers to this process's connections at once, and through Redis to the others
+        (which skip what this process published: it was delivered here already)."""
         encoded = encode_data(data)
+        remote: list[tuple[str, str]] = []
         for delivery in deliveries:
             text = frame(event, encoded, seq=delivery.seq)
-            seq_text = "" if delivery.seq is None else str(delivery.seq)
-            envelope = f"{seq_text}|{delivery.origin or ''}|{text}"
+            item = _item(delivery.seq, delivery.origin, text)
+            for connection in self._connections.get(delivery.user_id, ()):
+                connection.offer(item)
+            if self._redis is not None:
+                seq_text = "" if delivery.seq is None else str(delivery.seq)
+                envelope = f"{self._process}|{seq_text}|{delivery.origin or ''}|{text}"
+                remote.append((channel_of(delivery.user_id), envelope))
+        if remote and self._redis is not None:
             try:
-                await self._broadcast.publish(channel_of(delivery.user_id), envelope)
+                await self._redis.publish_many(remote)
             except Exception as exc:  # the log has it; the check will deliver it
                 log.warning("publish failed, delivery falls back to replay: %s", exc)
 
@@ -171,3 +181,7 @@ class Hub:
                     if seen is not None and connection.last_sent < seen:
                         connection.offer(CatchUp(seen))
                     connection.observed_head = head
+
+
+def _item(seq: int | None, origin: str | None, text: str) -> Logged | Transient:
+    return Transient(text) if seq is None else Logged(seq, text, origin)
