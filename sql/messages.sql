@@ -1,7 +1,8 @@
 -- name: send_message
--- The whole send in one statement: get or create the conversation (locking its row, which
--- orders the sends of one conversation), take its next position, append one event to the
--- sender's and the recipient's logs, and store the message. Give either recipient_id or
+-- The whole send in one statement: lock both users' logs (in user id order, as every writer
+-- of the logs does, so writers never deadlock), get or create the conversation (locking its
+-- row, which orders the sends of one conversation), take its next position, append one event
+-- to the sender's and the recipient's logs, and store the message. Give either recipient_id or
 -- conversation_id. A repeated client_message_id returns the original row and changes nothing.
 -- No row back: the conversation does not exist or the sender is not in it.
 WITH existing AS (
@@ -17,10 +18,17 @@ WITH existing AS (
     FROM conversations c
     WHERE c.id = %(conversation_id)s::uuid
       AND %(sender_id)s IN (c.participant1_id, c.participant2_id)
+), locked AS (
+    SELECT h.user_id
+    FROM outbox_heads h, target
+    WHERE h.user_id IN (target.participant1_id, target.participant2_id)
+      AND NOT EXISTS (SELECT 1 FROM existing)
+    ORDER BY h.user_id
+    FOR UPDATE OF h
 ), conv AS (
     INSERT INTO conversations AS c (participant1_id, participant2_id, message_count)
     SELECT participant1_id, participant2_id, 1 FROM target
-    WHERE NOT EXISTS (SELECT 1 FROM existing)
+    WHERE NOT EXISTS (SELECT 1 FROM existing) AND (SELECT count(*) FROM locked) > 0
     ON CONFLICT (participant1_id, participant2_id)
         DO UPDATE SET message_count = c.message_count + 1
     RETURNING c.id, c.participant1_id, c.participant2_id, c.message_count,
@@ -57,6 +65,19 @@ SELECT e.id, e.conversation_id, e.sender_id, e.recipient_id, e.content, e.status
        e.created_at, e.delivered_at, e.read_at, e.client_message_id,
        e.sender_seq, NULL, NULL
 FROM existing e;
+
+-- name: lock_logs_for_sends
+-- Before a batch of sends: lock every log the batch will append to, in user id order.
+SELECT h.user_id
+FROM outbox_heads h
+WHERE h.user_id IN (
+    SELECT unnest(%(sender_ids)s::uuid[])
+    UNION SELECT unnest(%(recipient_ids)s::uuid[])
+    UNION SELECT c.participant1_id FROM conversations c WHERE c.id = ANY(%(conversation_ids)s::uuid[])
+    UNION SELECT c.participant2_id FROM conversations c WHERE c.id = ANY(%(conversation_ids)s::uuid[])
+)
+ORDER BY h.user_id
+FOR UPDATE;
 
 -- name: message_by_client_message_id
 SELECT id, conversation_id, sender_id, recipient_id, content, status,

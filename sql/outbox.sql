@@ -48,11 +48,16 @@ WITH acked AS (
     RETURNING m.id, m.conversation_id, m.sender_id, m.position, m.delivered_at, m.read_at
 ), senders AS (
     SELECT sender_id, count(*) AS n FROM delivered GROUP BY sender_id
+), locked AS (  -- the senders' logs, locked in user id order like every writer of the logs
+    SELECT h.user_id FROM outbox_heads h
+    WHERE h.user_id IN (SELECT sender_id FROM senders)
+    ORDER BY h.user_id
+    FOR UPDATE
 ), heads AS (
     UPDATE outbox_heads h
     SET last_seq = h.last_seq + senders.n
     FROM senders
-    WHERE h.user_id = senders.sender_id
+    WHERE h.user_id = senders.sender_id AND (SELECT count(*) FROM locked) > 0
     RETURNING h.user_id, h.last_seq - senders.n AS base_seq
 ), events AS (
     SELECT d.*, heads.base_seq

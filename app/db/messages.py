@@ -51,32 +51,49 @@ class Stored(msgspec.Struct, frozen=True):
         return self.recipient_seq is not None
 
 
-async def send_message(  # noqa: PLR0913 - the statement's parameters, each named
-    conn: Conn,
-    *,
-    sender_id: UUID,
-    content: str,
-    recipient_id: UUID | None = None,
-    conversation_id: UUID | None = None,
-    client_message_id: str | None = None,
-) -> Stored | None:
-    """Stores one message and its two log events; None when the conversation is not the
-    sender's (or does not exist). A repeated client_message_id returns the original."""
-    params = {
-        "sender_id": sender_id,
-        "recipient_id": recipient_id,
-        "conversation_id": conversation_id,
-        "content": content,
-        "client_message_id": client_message_id,
-    }
-    try:
-        rows = await fetch_retrying(conn, SQL["send_message"], params)
-    except pg_errors.ForeignKeyViolation as exc:
-        raise NotFound("no such user") from exc
-    row = rows[0] if rows else None
+class SendRequest(msgspec.Struct, frozen=True):
+    """The parameters of the send statement: either recipient_id or conversation_id."""
+
+    sender_id: UUID
+    content: str
+    recipient_id: UUID | None = None
+    conversation_id: UUID | None = None
+    client_message_id: str | None = None
+
+    def params(self) -> dict[str, Any]:
+        return msgspec.structs.asdict(self)
+
+
+def stored_from_row(row: Sequence[Any] | None) -> Stored | None:
+    """The send statement's row; None when the conversation is not the sender's."""
     if row is None:
         return None
     return Stored(message_from_row(row), row[10], row[11], bool(row[12]))
+
+
+async def send_message(conn: Conn, request: SendRequest) -> Stored | None:
+    """Stores one message and its two log events, in its own transaction. A repeated
+    client_message_id returns the original."""
+    try:
+        rows = await fetch_retrying(conn, SQL["send_message"], request.params())
+    except pg_errors.ForeignKeyViolation as exc:
+        raise NotFound("no such user") from exc
+    return stored_from_row(rows[0] if rows else None)
+
+
+async def send_messages(conn: Conn, requests: Sequence[SendRequest]) -> list[Stored | None]:
+    """Stores several sends in one transaction, pipelined: one round trip, one commit. If any
+    fails, none is stored and the error is raised (the caller retries them one by one)."""
+    logs = {
+        "sender_ids": [r.sender_id for r in requests],
+        "recipient_ids": [r.recipient_id for r in requests if r.recipient_id is not None],
+        "conversation_ids": [r.conversation_id for r in requests if r.conversation_id is not None],
+    }
+    async with conn.pipeline():
+        async with conn.transaction():
+            await conn.execute(SQL["lock_logs_for_sends"], logs)
+            cursors = [await conn.execute(SQL["send_message"], r.params()) for r in requests]
+        return [stored_from_row(await cursor.fetchone()) for cursor in cursors]
 
 
 async def message_by_client_message_id(

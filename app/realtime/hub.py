@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("chat.hub")
 
 CHECK_BATCH = 5000
+PUBLISH_BATCH = 500
 CLOSE_GOING_AWAY = 1001
 
 
@@ -46,6 +47,8 @@ class Hub:
         backend = self._broadcast._backend  # noqa: SLF001 - broadcaster exposes no accessor
         self._redis = backend if isinstance(backend, SupervisedRedisBackend) else None
         self._process = uuid.uuid4().hex[:12]
+        self._unpublished: list[tuple[str, str]] = []
+        self._publisher: asyncio.Task[None] | None = None
         self._connections: dict[UUID, set[Connection]] = {}
         self._subscriptions: dict[UUID, asyncio.Task[None]] = {}
         self._users_by_channel: dict[str, UUID] = {}
@@ -138,7 +141,8 @@ class Hub:
         self, event: str, data: Message | StatusChange | object, deliveries: Sequence[Delivery]
     ) -> None:
         """Delivers to this process's connections at once, and through Redis to the others
-        (which skip what this process published: it was delivered here already)."""
+        (which skip what this process published: it was delivered here already). Publishing
+        does not wait for Redis: one task sends what accumulates, in order, pipelined."""
         encoded = encode_data(data)
         remote: list[tuple[str, str]] = []
         for delivery in deliveries:
@@ -150,9 +154,19 @@ class Hub:
                 seq_text = "" if delivery.seq is None else str(delivery.seq)
                 envelope = f"{self._process}|{seq_text}|{delivery.origin or ''}|{text}"
                 remote.append((channel_of(delivery.user_id), envelope))
-        if remote and self._redis is not None:
+        if remote:
+            self._unpublished.extend(remote)
+            if self._publisher is None or self._publisher.done():
+                self._publisher = asyncio.create_task(self._publish_pending())
+
+    async def _publish_pending(self) -> None:
+        """Sends what waits to Redis, in order, in as few round trips as the load allows."""
+        assert self._redis is not None  # noqa: S101 - only called with Redis
+        while self._unpublished:
+            batch = self._unpublished[:PUBLISH_BATCH]
+            del self._unpublished[: len(batch)]
             try:
-                await self._redis.publish_many(remote)
+                await self._redis.publish_many(batch)
             except Exception as exc:  # the log has it; the check will deliver it
                 log.warning("publish failed, delivery falls back to replay: %s", exc)
 

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from app.db import messages
+from app.db.group_commit import GroupCommit
+from app.db.messages import SendRequest
 from app.domain.errors import RateLimited, ValidationFailed
 from app.domain.rules import canonical_pair, check_client_message_id, check_content
 from app.services.access import require_participant
@@ -33,6 +35,7 @@ class Sent(msgspec.Struct, frozen=True):
 class MessagingService:
     def __init__(self, db: Database, limiter: RateLimiter, publisher: Publisher) -> None:
         self._db = db
+        self._sends = GroupCommit(db)
         self._limiter = limiter
         self._publisher = publisher
 
@@ -62,19 +65,14 @@ class MessagingService:
         retry_after = await self._limiter.hit(sender_id)
         if retry_after is not None:
             raise RateLimited(retry_after)
-        async with self._db.connection() as conn:
-            stored = await messages.send_message(
-                conn,
-                sender_id=sender_id,
-                content=content,
-                recipient_id=recipient_id,
-                conversation_id=conversation_id,
-                client_message_id=client_message_id,
-            )
-            if stored is None:
-                assert conversation_id is not None  # noqa: S101 - only that form can miss
+        stored = await self._sends.send(
+            SendRequest(sender_id, content, recipient_id, conversation_id, client_message_id)
+        )
+        if stored is None:
+            assert conversation_id is not None  # noqa: S101 - only that form can miss
+            async with self._db.connection() as conn:
                 await require_participant(conn, conversation_id, sender_id)
-                raise AssertionError("unreachable: the sender is a participant")
+            raise AssertionError("unreachable: the sender is a participant")
         if stored.recipient_seq is not None:
             await self._publisher.publish(
                 RECEIVED,
