@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Self
 
 import httpx
 
@@ -55,7 +56,7 @@ class ChatServer:
         self.process: subprocess.Popen[bytes] | None = None
         self.log_path = Path(cwd or ".") / f".chat-server-{self.port}.log" if cwd else None
 
-    def start(self, timeout: float = 30.0) -> ChatServer:
+    def start(self, timeout: float = 30.0) -> Self:
         self._log = open(os.devnull, "wb") if self.log_path is None else open(self.log_path, "ab")  # noqa: SIM115
         self.process = subprocess.Popen(
             [CHAT, "serve"],

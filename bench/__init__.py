@@ -1,0 +1,1 @@
+"""The project's benchmark suite: `make bench` (or `python -m bench [--quick]`)."""

@@ -1,0 +1,84 @@
+"""`python -m bench [--quick]`: runs the six scenarios and writes bench/results/."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import psutil
+
+from bench import scenarios
+from bench.harness import drop_database, fresh_database
+from bench.report import write_report
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+RESULTS = Path(__file__).with_name("results")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--quick", action="store_true", help="small sizes; under two minutes")
+    parser.add_argument(
+        "--only",
+        nargs="*",
+        help="run only these scenarios",
+        default=None,
+        choices=["latency", "rate", "idle", "replay", "history", "echo"],
+    )
+    args = parser.parse_args(argv)
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    sizes = scenarios.Sizes.quick() if args.quick else scenarios.Sizes.full()
+    wanted = set(args.only or ["latency", "rate", "idle", "replay", "history", "echo"])
+    started = time.time()
+    results: dict[str, Any] = {
+        "command": "python -m bench" + (" --quick" if args.quick else ""),
+        "mode": "quick" if args.quick else "full",
+        "machine": {
+            "cpus": psutil.cpu_count(),
+            "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
+    }
+    name, url = fresh_database()
+    try:
+        steps: list[tuple[str, Callable[[], object]]] = [
+            ("echo", lambda: scenarios.highest_rate(url, sizes, 1, echo=True)),
+            ("latency", lambda: scenarios.delivery_latency(url, sizes)),
+            (
+                "rate",
+                lambda: (
+                    scenarios.highest_rate(url, sizes, 1) + scenarios.highest_rate(url, sizes, 2)
+                ),
+            ),
+            ("idle", lambda: scenarios.idle_connections(url, sizes)),
+            ("replay", lambda: scenarios.replay(url, sizes)),
+            ("history", lambda: scenarios.history(url, sizes)),
+        ]
+        for key, run in steps:
+            if key in wanted:
+                print(f"bench: {key} …", file=sys.stderr, flush=True)
+                results[key] = run()
+    finally:
+        drop_database(name)
+    results["seconds"] = round(time.time() - started, 1)
+    RESULTS.mkdir(exist_ok=True)
+    stem = "quick" if args.quick else "full"
+    (RESULTS / f"{stem}.json").write_text(json.dumps(results, indent=2))
+    write_report(results, RESULTS, stem)
+    print(f"bench: wrote {RESULTS / (stem + '.md')} in {results['seconds']} s", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,257 @@
+"""Starting what is measured (chat servers, the echo floor), seeding data, driving load."""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+import psycopg
+from hdrh.histogram import HdrHistogram
+
+from app.db.migrate import migrate
+from app.db.queries import parse_queries
+from bench.loadgen import MAX_LATENCY_US, Assignment, LoadPlan, LoadResult, run_plan
+from tests.support.accounts import token_for
+from tests.support.server import ChatServer
+from tests.support.services import ADMIN_URL, REDIS_URL, free_port, with_database
+
+SEED = parse_queries((Path(__file__).with_name("seed.sql")).read_text())
+GENERATORS = 2
+
+
+def fresh_database() -> tuple[str, str]:
+    name = f"chat_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = with_database(ADMIN_URL, name)
+    migrate(url)
+    return name, url
+
+
+def drop_database(name: str) -> None:
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@dataclass
+class User:
+    id: str
+    token: str
+
+
+def seed_users(database_url: str, count: int) -> list[User]:
+    prefix = f"b{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        rows = conn.execute(SEED["seed_users"], {"prefix": prefix, "count": count}).fetchall()
+    return [User(str(row[0]), token_for(str(row[0]), ttl=86400)) for row in rows]
+
+
+def seed_conversation(database_url: str, sender: User, recipient: User, count: int) -> str:
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        row = conn.execute(
+            SEED["seed_conversation"],
+            {"sender": sender.id, "recipient": recipient.id, "count": count},
+        ).fetchone()
+        conn.execute("ANALYZE messages")
+    assert row is not None
+    return str(row[0])
+
+
+class Measured:
+    """CPU and RSS of a server's whole process tree."""
+
+    def __init__(self, pid: int) -> None:
+        self.root = psutil.Process(pid)
+
+    def processes(self) -> list[psutil.Process]:
+        return [self.root, *self.root.children(recursive=True)]
+
+    def cpu_seconds(self) -> float:
+        total = 0.0
+        for process in self.processes():
+            with contextlib.suppress(psutil.NoSuchProcess):
+                times = process.cpu_times()
+                total += times.user + times.system
+        return total
+
+    def rss_bytes(self) -> int:
+        total = 0
+        for process in self.processes():
+            with contextlib.suppress(psutil.NoSuchProcess):
+                total += process.memory_info().rss
+        return total
+
+
+class BenchChat(ChatServer):
+    @property
+    def process_pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+
+def start_chat(database_url: str, workers: int = 1) -> BenchChat:
+    server = BenchChat(
+        database_url=database_url,
+        redis_url=REDIS_URL,
+        workers=workers,
+        rate_limit="100000000/minute",
+    )
+    return server.start(timeout=60)
+
+
+@dataclass
+class EchoServer:
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/chat"
+
+    @property
+    def process_pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def start(self) -> EchoServer:
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "granian",
+                "--interface",
+                "asgi",
+                "--port",
+                str(self.port),
+                "bench.echo_app:app",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(f"http://127.0.0.1:{self.port}/", timeout=1)
+            except httpx.HTTPError:
+                time.sleep(0.1)
+            else:
+                return self
+        raise RuntimeError("echo server did not start")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, 15)
+            self.process.wait(10)
+
+
+@dataclass
+class LoadSummary:
+    offered_rate: float
+    connections: int
+    duration_s: float
+    sent: int
+    received: int
+    lost: int
+    duplicated: int
+    out_of_order: int
+    errors: int
+    connect_failures: int
+    throughput: float
+    latency_ms: dict[str, float]
+    server_cpu_percent: float
+    server_rss_mb: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def pairs_of(users: list[User], *, echo: bool = False) -> list[Assignment]:
+    """Clients in pairs, each sending to the other (the echo relay is addressed by user id)."""
+    clients = []
+    for index, user in enumerate(users):
+        peer = users[index + 1] if index % 2 == 0 else users[index - 1]
+        clients.append(Assignment(index, user.id, user.id if echo else user.token, peer.id))
+    return clients
+
+
+def drive(
+    url: str,
+    clients: list[Assignment],
+    rate: float,
+    duration_s: float,
+    server_pid: int | None,
+) -> LoadSummary:
+    """Offers `rate` messages/s in all, spread over the sending clients, for `duration_s`."""
+    senders = sum(1 for c in clients if c.peer_id is not None) or 1
+    interval = senders / rate if rate > 0 else duration_s * 10
+    settle_s = 3.0 + len(clients) / 800
+    start_at = time.monotonic_ns() + int(settle_s * 1e9)
+    plans = [
+        LoadPlan(url, clients[i::GENERATORS], interval, duration_s, start_at)
+        for i in range(GENERATORS)
+    ]
+    measured = Measured(server_pid) if server_pid else None
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(GENERATORS) as pool:
+        pending = pool.map_async(run_plan, plans)
+        time.sleep(settle_s)
+        cpu_before = measured.cpu_seconds() if measured else 0.0
+        wall_before = time.monotonic()
+        time.sleep(duration_s)
+        cpu = (measured.cpu_seconds() - cpu_before) if measured else 0.0
+        wall = time.monotonic() - wall_before
+        rss = measured.rss_bytes() if measured else 0
+        results: list[LoadResult] = pending.get(timeout=duration_s + settle_s + 120)
+    return summarize(results, rate, len(clients), duration_s, cpu / wall * 100, rss)
+
+
+def summarize(
+    results: list[LoadResult],
+    rate: float,
+    connections: int,
+    duration_s: float,
+    cpu: float,
+    rss: int,
+) -> LoadSummary:
+    histogram = HdrHistogram(1, MAX_LATENCY_US, 3)
+    for result in results:
+        histogram.add(HdrHistogram.decode(result.histogram))
+    expected: dict[str, int] = {}
+    seen: dict[str, int] = {}
+    for result in results:
+        expected.update(result.expected)
+        seen.update({k: seen.get(k, 0) + v for k, v in result.seen.items()})
+    received = sum(r.received for r in results)
+    return LoadSummary(
+        offered_rate=rate,
+        connections=connections,
+        duration_s=duration_s,
+        sent=sum(r.sent for r in results),
+        received=received,
+        lost=sum(max(0, n - seen.get(k, 0)) for k, n in expected.items()),
+        duplicated=sum(r.duplicated for r in results),
+        out_of_order=sum(r.out_of_order for r in results),
+        errors=sum(r.errors for r in results),
+        connect_failures=sum(r.connect_failures for r in results),
+        throughput=received / duration_s,
+        latency_ms={
+            "p50": histogram.get_value_at_percentile(50) / 1000,
+            "p95": histogram.get_value_at_percentile(95) / 1000,
+            "p99": histogram.get_value_at_percentile(99) / 1000,
+            "p99.9": histogram.get_value_at_percentile(99.9) / 1000,
+            "max": histogram.get_max_value() / 1000,
+        },
+        server_cpu_percent=round(cpu, 1),
+        server_rss_mb=round(rss / 2**20, 1),
+    )

@@ -1,0 +1,176 @@
+"""The Markdown report and its PNG plots, from the JSON results."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import matplotlib as mpl
+
+mpl.use("Agg")
+import matplotlib.pyplot as plt
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def _max_passing(rows: list[dict[str, Any]]) -> float:
+    passing = [r["offered_rate"] for r in rows if r.get("passed")]
+    return max(passing) if passing else 0.0
+
+
+def _latency_table(rows: list[dict[str, Any]]) -> list[str]:
+    lines = [
+        "| workers | connections | offered msg/s | delivered msg/s | p50 ms | p95 ms | p99 ms | p99.9 ms | max ms | lost | dup | reordered | server CPU % | server RSS MB |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lat = r["latency_ms"]
+        lines.append(
+            f"| {r.get('workers', '-')} | {r['connections']} | {r['offered_rate']:.0f} | {r['throughput']:.0f} | "
+            f"{lat['p50']:.2f} | {lat['p95']:.2f} | {lat['p99']:.2f} | {lat['p99.9']:.2f} | {lat['max']:.2f} | "
+            f"{r['lost']} | {r['duplicated']} | {r['out_of_order']} | {r['server_cpu_percent']} | {r['server_rss_mb']} |"
+        )
+    return lines
+
+
+def _plot_latency(results: dict[str, Any], path: Path) -> None:
+    figure, axis = plt.subplots(figsize=(8, 5))
+    series = {
+        "chat, 1 worker": [r for r in results.get("rate", []) if r["workers"] == 1],
+        "chat, 2 workers": [r for r in results.get("rate", []) if r["workers"] == 2],
+        "echo floor": results.get("echo", []),
+    }
+    for label, rows in series.items():
+        if rows:
+            rates = [r["offered_rate"] for r in rows]
+            axis.plot(
+                rates, [r["latency_ms"]["p50"] for r in rows], marker="o", label=f"{label} p50"
+            )
+            axis.plot(
+                rates,
+                [r["latency_ms"]["p99"] for r in rows],
+                marker="x",
+                linestyle="--",
+                label=f"{label} p99",
+            )
+    axis.axhline(25, color="grey", linewidth=0.8, label="p99 budget 25 ms")
+    axis.set_yscale("log")
+    axis.set_xlabel("offered rate, messages/s (400 connections)")
+    axis.set_ylabel("delivery latency, ms (log)")
+    axis.legend(fontsize=7)
+    axis.grid(visible=True, which="both", alpha=0.3)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def _plot_throughput(results: dict[str, Any], path: Path) -> None:
+    rate = results.get("rate", [])
+    labels, values = [], []
+    for workers in (1, 2):
+        rows = [r for r in rate if r["workers"] == workers]
+        if rows:
+            labels.append(f"chat, {workers} worker{'s' if workers > 1 else ''}")
+            values.append(_max_passing(rows))
+    if results.get("echo"):
+        labels.append("echo floor")
+        values.append(_max_passing(results["echo"]))
+    figure, axis = plt.subplots(figsize=(6, 4))
+    axis.bar(labels, values, color=["#4c72b0", "#55a868", "#c44e52"][: len(values)])
+    axis.set_ylabel("highest rate with p99 <= 25 ms, msg/s")
+    for index, value in enumerate(values):
+        axis.text(index, value, f"{value:.0f}", ha="center", va="bottom")
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def write_report(results: dict[str, Any], directory: Path, stem: str) -> None:
+    latency_png, throughput_png = f"{stem}-latency.png", f"{stem}-throughput.png"
+    _plot_latency(results, directory / latency_png)
+    _plot_throughput(results, directory / throughput_png)
+    echo_best = _max_passing(results.get("echo", []))
+    lines = [
+        f"# Benchmark report ({results['mode']})",
+        "",
+        f"Command: `{results['command']}`, started {results['started']}, took {results['seconds']} s.",
+        (
+            f"Machine: {results['machine']['cpus']} CPUs, {results['machine']['memory_gib']} GiB, "
+            f"Python {results['machine']['python']}; server, PostgreSQL, Redis and the load "
+            "generator share it."
+        ),
+        "Latency is measured from each message's intended send time (open loop), sender to recipient.",
+        "",
+        f"![latency vs rate]({latency_png}) ![throughput vs workers]({throughput_png})",
+        "",
+    ]
+    if "echo" in results:
+        lines += [
+            "## 6. Floor: bare WebSocket relay on granian, no database",
+            "",
+            *_latency_table(results["echo"]),
+            "",
+        ]
+    if "latency" in results:
+        lines += [
+            "## 1. Delivery latency by connection count",
+            "",
+            *_latency_table(results["latency"]),
+            "",
+        ]
+    if "rate" in results:
+        lines += ["## 2. Highest durable rate with p99 <= 25 ms", ""]
+        for workers in (1, 2):
+            rows = [r for r in results["rate"] if r["workers"] == workers]
+            if rows:
+                best = _max_passing(rows)
+                ratio = f" ({best / echo_best:.2f}x the echo floor)" if echo_best else ""
+                lines += [
+                    f"CHAT_WORKERS={workers}: **{best:.0f} msg/s**{ratio}",
+                    "",
+                    *_latency_table(rows),
+                    "",
+                ]
+    if "idle" in results:
+        idle = results["idle"]
+        lines += [
+            "## 3. Idle connections",
+            "",
+            (
+                f"{idle['connections']} idle authenticated connections: server RSS "
+                f"{idle['rss_before_mb']} MB -> {idle['rss_after_mb']} MB, "
+                f"**{idle['kib_per_connection']} KiB per connection**."
+            ),
+            "",
+        ]
+    if "replay" in results:
+        lines += [
+            "## 4. Replay",
+            "",
+            "| case | size | received / complete | ms |",
+            "|---|---|---|---|",
+        ]
+        for r in results["replay"]:
+            if r["scenario"] == "replay":
+                lines.append(
+                    f"| backlog on reconnect | {r['backlog']} missed | {r['received']} | {r['ms']} |"
+                )
+            else:
+                lines.append(
+                    f"| reconnect storm | {r['clients']} clients x {r['backlog_each']} missed | "
+                    f"{r['complete']} complete | {r['ms']} |"
+                )
+        lines.append("")
+    if "history" in results:
+        lines += [
+            "## 5. History and search at depth",
+            "",
+            "| request | messages in conversation | p50 ms | p99 ms | max ms |",
+            "|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {r['case']} | {r['depth']} | {r['p50']} | {r['p99']} | {r['max']} |"
+            for r in results["history"]
+        ]
+        lines.append("")
+    (directory / f"{stem}.md").write_text("\n".join(lines))

@@ -1,0 +1,258 @@
+"""The six scenarios of the benchmark. Each returns plain data for the report."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import statistics
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import websockets
+
+from bench.harness import (
+    EchoServer,
+    LoadSummary,
+    Measured,
+    User,
+    drive,
+    pairs_of,
+    seed_conversation,
+    seed_users,
+    start_chat,
+)
+from bench.loadgen import Assignment
+
+P99_BUDGET_MS = 25.0
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """How big each scenario runs: the full suite, or --quick (under two minutes)."""
+
+    duration_s: float
+    latency_clients: tuple[int, ...]
+    latency_rates: tuple[int, ...]
+    rate_steps: tuple[int, ...]
+    idle_connections: int
+    backlogs: tuple[int, ...]
+    storm_clients: int
+    storm_backlog: int
+    history_depth: int
+    samples: int
+
+    @classmethod
+    def full(cls) -> Sizes:
+        return cls(
+            10,
+            (100, 1000, 10000),
+            (500, 2000),
+            (250, 500, 750, 1000, 1250, 1500, 2000, 2500, 3000, 4000, 5000),
+            10000,
+            (1000, 10000),
+            1000,
+            100,
+            1_000_000,
+            300,
+        )
+
+    @classmethod
+    def quick(cls) -> Sizes:
+        return cls(
+            4, (100, 1000), (500,), (500, 1000, 1500, 2500), 2000, (1000,), 200, 100, 100_000, 100
+        )
+
+
+def _row(summary: LoadSummary, **extra: Any) -> dict[str, Any]:
+    return {**summary.as_dict(), **extra}
+
+
+def _passes(summary: LoadSummary) -> bool:
+    delivered_all = summary.lost == 0 and summary.duplicated == 0 and summary.out_of_order == 0
+    return delivered_all and summary.latency_ms["p99"] <= P99_BUDGET_MS
+
+
+def delivery_latency(database_url: str, sizes: Sizes) -> list[dict[str, Any]]:
+    """1. Sender -> recipient latency at several connection counts and fixed total rates."""
+    rows = []
+    server = start_chat(database_url)
+    try:
+        for clients in sizes.latency_clients:
+            users = seed_users(database_url, clients)
+            for rate in sizes.latency_rates:
+                summary = drive(
+                    server.ws_url, pairs_of(users), rate, sizes.duration_s, server.process_pid
+                )
+                rows.append(_row(summary, scenario="latency", workers=1))
+    finally:
+        server.stop()
+    return rows
+
+
+def highest_rate(
+    database_url: str, sizes: Sizes, workers: int, *, echo: bool = False
+) -> list[dict[str, Any]]:
+    """2 and 6. Steps up the offered rate at 400 connections until p99 > 25 ms (or loss)."""
+    users = seed_users(database_url, 400)
+    rows = []
+    server: Any = EchoServer().start() if echo else start_chat(database_url, workers)
+    try:
+        for rate in sizes.rate_steps:
+            summary = drive(
+                server.ws_url,
+                pairs_of(users, echo=echo),
+                rate,
+                sizes.duration_s,
+                server.process_pid,
+            )
+            rows.append(
+                _row(
+                    summary,
+                    scenario="echo" if echo else "rate",
+                    workers=workers,
+                    passed=_passes(summary),
+                )
+            )
+            if summary.latency_ms["p99"] > 4 * P99_BUDGET_MS:
+                break
+    finally:
+        server.stop()
+    return rows
+
+
+def idle_connections(database_url: str, sizes: Sizes) -> dict[str, Any]:
+    """3. Server RSS per idle, authenticated connection."""
+    users = seed_users(database_url, sizes.idle_connections)
+    server = start_chat(database_url)
+    try:
+        measured = Measured(server.process_pid)
+        time.sleep(1)
+        before = measured.rss_bytes()
+        clients = [Assignment(i, u.id, u.token, None) for i, u in enumerate(users)]
+        hold = 10 + sizes.idle_connections / 1000
+        summary = drive(server.ws_url, clients, 0, hold, server.process_pid)
+        after = summary.server_rss_mb * 2**20
+        connected = sizes.idle_connections - summary.connect_failures
+    finally:
+        server.stop()
+    return {
+        "scenario": "idle",
+        "connections": connected,
+        "rss_before_mb": round(before / 2**20, 1),
+        "rss_after_mb": round(after / 2**20, 1),
+        "kib_per_connection": round((after - before) / max(connected, 1) / 1024, 2),
+    }
+
+
+async def _receive_backlog(ws_url: str, user: User) -> tuple[float, int]:
+    started = time.perf_counter()
+    count = 0
+    async with websockets.connect(
+        f"{ws_url}?token={user.token}", max_size=None, open_timeout=120
+    ) as ws:
+        async for raw in ws:
+            frame = json.loads(raw)
+            if frame["event"] == "session:ready":
+                break
+            count += 1
+    return time.perf_counter() - started, count
+
+
+def replay(database_url: str, sizes: Sizes) -> list[dict[str, Any]]:
+    """4. Time to receive a backlog of missed messages, and a reconnect storm."""
+    rows = []
+    server = start_chat(database_url)
+    try:
+        for backlog in sizes.backlogs:
+            sender, recipient = seed_users(database_url, 2)
+            seed_conversation(database_url, sender, recipient, backlog)
+            seconds, count = asyncio.run(_receive_backlog(server.ws_url, recipient))
+            rows.append(
+                {
+                    "scenario": "replay",
+                    "backlog": backlog,
+                    "received": count,
+                    "ms": round(seconds * 1000, 1),
+                }
+            )
+        users = seed_users(database_url, sizes.storm_clients + 1)
+        for recipient in users[1:]:
+            seed_conversation(database_url, users[0], recipient, sizes.storm_backlog)
+
+        async def storm() -> tuple[float, list[int]]:
+            started = time.perf_counter()
+            results = await asyncio.gather(*(_receive_backlog(server.ws_url, u) for u in users[1:]))
+            return time.perf_counter() - started, [count for _, count in results]
+
+        seconds, counts = asyncio.run(storm())
+        rows.append(
+            {
+                "scenario": "storm",
+                "clients": sizes.storm_clients,
+                "backlog_each": sizes.storm_backlog,
+                "complete": sum(1 for c in counts if c == sizes.storm_backlog),
+                "ms": round(seconds * 1000, 1),
+            }
+        )
+    finally:
+        server.stop()
+    return rows
+
+
+def _percentiles(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+
+    def at(q: float) -> float:
+        return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 2)
+
+    return {
+        "p50": at(0.5),
+        "p99": at(0.99),
+        "max": round(ordered[-1] * 1000, 2),
+        "mean": round(statistics.mean(ordered) * 1000, 2),
+    }
+
+
+def history(database_url: str, sizes: Sizes) -> list[dict[str, Any]]:
+    """5. Page latency at depth, and search latency, over one very long conversation."""
+    sender, recipient = seed_users(database_url, 2)
+    conversation = seed_conversation(database_url, sender, recipient, sizes.history_depth)
+    server = start_chat(database_url)
+    rows = []
+    try:
+        headers = {"Authorization": f"Bearer {recipient.token}"}
+        with httpx.Client(base_url=server.base_url, headers=headers, timeout=30) as http:
+            url = f"/conversations/{conversation}/messages"
+            deep_anchor = http.get(
+                url, params={"offset": sizes.history_depth // 2, "limit": 1}
+            ).json()["items"][0]["id"]
+            cases: dict[str, tuple[str, dict[str, str | int]]] = {
+                "offset 0": (url, {"limit": 50}),
+                "latest page (from=newest)": (url, {"from": "newest", "limit": 50}),
+                "deep offset (middle)": (url, {"offset": sizes.history_depth // 2, "limit": 50}),
+                "keyset before (middle)": (url, {"before": deep_anchor, "limit": 50}),
+                "search: common word": ("/messages/search", {"q": "budget"}),
+                "search: two words": ("/messages/search", {"q": "invoice check"}),
+                "search: rare token": ("/messages/search", {"q": str(sizes.history_depth - 7)}),
+            }
+            for name, (path, params) in cases.items():
+                http.get(path, params=params)  # warm
+                samples = []
+                for _ in range(sizes.samples):
+                    started = time.perf_counter()
+                    response = http.get(path, params=params)
+                    samples.append(time.perf_counter() - started)
+                    assert response.status_code == 200, response.text
+                rows.append(
+                    {
+                        "scenario": "history",
+                        "case": name,
+                        "depth": sizes.history_depth,
+                        **_percentiles(samples),
+                    }
+                )
+    finally:
+        server.stop()
+    return rows
