@@ -74,6 +74,13 @@ def main(argv: list[str] | None = None) -> int:
     results["seconds"] = round(time.time() - started, 1)
     RESULTS.mkdir(exist_ok=True)
     stem = "quick" if args.quick else "full"
+    previous = RESULTS / f"{stem}.json"
+    if args.only and previous.exists():  # a partial run updates the scenarios it ran
+        earlier = json.loads(previous.read_text())
+        results["command"] = (
+            f"{earlier['command']}; then {results['command']} --only {' '.join(args.only)}"
+        )
+        results = {**earlier, **results}
     (RESULTS / f"{stem}.json").write_text(json.dumps(results, indent=2))
     write_report(results, RESULTS, stem)
     print(f"bench: wrote {RESULTS / (stem + '.md')} in {results['seconds']} s", file=sys.stderr)

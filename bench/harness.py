@@ -195,7 +195,7 @@ def drive(
     """Offers `rate` messages/s in all, spread over the sending clients, for `duration_s`."""
     senders = sum(1 for c in clients if c.peer_id is not None) or 1
     interval = senders / rate if rate > 0 else duration_s * 10
-    settle_s = 3.0 + len(clients) / 800
+    settle_s = 3.0 + len(clients) / 250  # everyone connected before the first send
     start_at = time.monotonic_ns() + int(settle_s * 1e9)
     plans = [
         LoadPlan(url, clients[i::GENERATORS], interval, duration_s, start_at)

@@ -106,19 +106,34 @@ ORDER BY position
 LIMIT %(last)s::bigint - %(first)s::bigint + 1;
 
 -- name: search_messages
--- Full-text search over the caller's conversations, best match first. The tsquery is built
--- inline from the bound text so the planner folds it to a constant and can use the GIN index.
-WITH hits AS (
-    SELECT m.id, m.conversation_id, m.sender_id, m.recipient_id, m.content, m.status,
-           m.created_at, m.delivered_at, m.read_at, m.client_message_id,
-           ts_rank(m.search_vector, websearch_to_tsquery('english', %(query)s)) AS rank
-    FROM messages m
-    WHERE m.search_vector @@ websearch_to_tsquery('english', %(query)s)
-      AND (m.sender_id = %(user_id)s OR m.recipient_id = %(user_id)s)
+-- Full-text search over the caller's conversations: the most recent SEARCH_WINDOW (1000)
+-- matching messages, best match first. The planner reads each side newest first through
+-- (sender_id|recipient_id, created_at) and stops at the window for a common word, or uses the
+-- GIN index for a rare one. The tsquery is built inline from the bound text, so the planner
+-- sees it as a constant.
+WITH recent AS (
+    (SELECT m.id, m.conversation_id, m.sender_id, m.recipient_id, m.content, m.status,
+            m.created_at, m.delivered_at, m.read_at, m.client_message_id, m.search_vector
+     FROM messages m
+     WHERE m.sender_id = %(user_id)s
+       AND m.search_vector @@ websearch_to_tsquery('english', %(query)s)
+     ORDER BY m.created_at DESC
+     LIMIT 1000)
+    UNION ALL
+    (SELECT m.id, m.conversation_id, m.sender_id, m.recipient_id, m.content, m.status,
+            m.created_at, m.delivered_at, m.read_at, m.client_message_id, m.search_vector
+     FROM messages m
+     WHERE m.recipient_id = %(user_id)s
+       AND m.search_vector @@ websearch_to_tsquery('english', %(query)s)
+     ORDER BY m.created_at DESC
+     LIMIT 1000)
+), window_ AS (
+    SELECT * FROM recent ORDER BY created_at DESC LIMIT 1000
 )
 SELECT id, conversation_id, sender_id, recipient_id, content, status,
        created_at, delivered_at, read_at, client_message_id,
        count(*) OVER () AS total
-FROM hits
-ORDER BY rank DESC, created_at DESC, id
+FROM window_
+ORDER BY ts_rank(search_vector, websearch_to_tsquery('english', %(query)s)) DESC,
+         created_at DESC, id
 LIMIT %(limit)s OFFSET %(offset)s;

@@ -18,15 +18,6 @@ import websockets
 from tests.support.clients import Socket, User, register
 from tests.support.server import ChatServer
 
-
-async def send_ws(socket: Socket, recipient: User, content: str, **extra: object) -> dict[str, Any]:
-    reply = await socket.request(
-        "message:send", {"recipientId": recipient.id, "content": content, **extra}
-    )
-    assert reply["event"] == "reply", reply
-    return reply
-
-
 # -- 1. two authenticated users exchange messages in real time ---------------------------
 
 
@@ -36,7 +27,7 @@ async def test_live_exchange_both_ways(server: ChatServer, alice: User, bob: Use
     for s in (a, b, a2):
         ready = await s.ready()
         assert ready["data"]["lastSeq"] == 0
-    reply = await send_ws(a, bob, "Hello", senderId=bob.id)  # a senderId in the payload is ignored
+    reply = await a.send_to(bob, "Hello", senderId=bob.id)  # a senderId in the payload is ignored
     message = reply["data"]
     assert isinstance(message, dict)
     assert message["senderId"] == alice.id
@@ -79,7 +70,7 @@ async def test_messages_survive_a_restart(own_server: ChatServer) -> None:
         alice, bob = await register(http, "alice"), await register(http, "bob")
     a = await Socket.open(own_server.ws_url, alice)
     await a.ready()
-    reply = await send_ws(a, bob, "persist me")
+    reply = await a.send_to(bob, "persist me")
     await a.close()
     assert own_server.stop() == 0
     own_server.start()
@@ -103,7 +94,7 @@ async def test_offline_queue_is_delivered_in_order_before_ready(
 ) -> None:
     a = await Socket.open(server.ws_url, alice)
     await a.ready()
-    sent = [(await send_ws(a, bob, f"queued {i}"))["data"]["id"] for i in range(5)]
+    sent = [(await a.send_to(bob, f"queued {i}"))["data"]["id"] for i in range(5)]
     b = await Socket.open(server.ws_url, bob)
     frames = [await b.next() for _ in range(6)]
     assert [f["event"] for f in frames] == ["message:received"] * 5 + ["session:ready"]
@@ -136,7 +127,7 @@ async def test_sync_replays_on_demand(server: ChatServer, alice: User, bob: User
     a = await Socket.open(server.ws_url, alice)
     await a.ready()
     for i in range(3):
-        await send_ws(a, bob, f"sync {i}")
+        await a.send_to(bob, f"sync {i}")
     b = await Socket.open(server.ws_url, bob)
     await b.ready()
     await b.ws.send(json.dumps({"event": "sync", "data": {"since": 1}, "ref": "s1"}))
@@ -217,7 +208,7 @@ async def test_first_message_creates_the_conversation_in_canonical_order(
 ) -> None:
     a = await Socket.open(server.ws_url, alice)
     await a.ready()
-    reply = await send_ws(a, bob, "first contact")
+    reply = await a.send_to(bob, "first contact")
     conversation_id = reply["data"]["conversationId"]
     view = await http.get(f"/conversations/{conversation_id}", headers=bob.headers)
     assert view.status_code == 200
@@ -260,8 +251,8 @@ async def test_concurrent_first_messages_make_one_conversation(
             sockets[user.id] = await Socket.open(server.ws_url, user)
             await sockets[user.id].ready()
     replies = await asyncio.gather(
-        *(send_ws(sockets[left.id], right, "hi from left") for left, right in pairs),
-        *(send_ws(sockets[right.id], left, "hi from right") for left, right in pairs),
+        *(sockets[left.id].send_to(right, "hi from left") for left, right in pairs),
+        *(sockets[right.id].send_to(left, "hi from right") for left, right in pairs),
     )
     for index in range(len(pairs)):
         left_reply, right_reply = replies[index], replies[index + len(pairs)]
@@ -278,7 +269,7 @@ async def test_non_participant_is_forbidden_everywhere(
 ) -> None:
     a = await Socket.open(server.ws_url, alice)
     await a.ready()
-    reply = await send_ws(a, bob, "private")
+    reply = await a.send_to(bob, "private")
     conversation = reply["data"]["conversationId"]
     message_id = reply["data"]["id"]
     checks = [
@@ -339,10 +330,10 @@ async def test_rate_limit(strict_server: ChatServer) -> None:
         alice, bob, carol = [await register(http, n) for n in ("alice", "bob", "carol")]
         a = await Socket.open(strict_server.ws_url, alice)
         await a.ready()
-        first = await send_ws(a, bob, "m0", clientMessageId="once")
+        first = await a.send_to(bob, "m0", clientMessageId="once")
         for i in range(1, 10):
-            await send_ws(a, bob, f"m{i}")
-        resend = await send_ws(a, bob, "m0 again", clientMessageId="once")  # not counted
+            await a.send_to(bob, f"m{i}")
+        resend = await a.send_to(bob, "m0 again", clientMessageId="once")  # not counted
         assert resend["data"]["id"] == first["data"]["id"]
         refused = await a.request("message:send", {"recipientId": bob.id, "content": "eleventh"})
         assert refused["event"] == "error"
@@ -368,7 +359,7 @@ async def test_rate_limit(strict_server: ChatServer) -> None:
         assert other.status_code == 201
         c = await Socket.open(strict_server.ws_url, carol)
         await c.ready()
-        await send_ws(c, bob, "carol is fine")
+        await c.send_to(bob, "carol is fine")
         history = await http.get(f"/conversations/{conversation}/messages", headers=bob.headers)
         assert history.json()["total"] == 11  # ten from alice, one from bob; nothing refused stored
         await a.close()
@@ -384,8 +375,8 @@ async def test_idempotent_resend(
     a, b = await Socket.open(server.ws_url, alice), await Socket.open(server.ws_url, bob)
     await a.ready()
     await b.ready()
-    first = await send_ws(a, bob, "once", clientMessageId="client-1")
-    again = await send_ws(a, bob, "different content", clientMessageId="client-1")
+    first = await a.send_to(bob, "once", clientMessageId="client-1")
+    again = await a.send_to(bob, "different content", clientMessageId="client-1")
     assert again["data"] == first["data"]
     assert again["seq"] == first["seq"]
     received = [f for f in await b.silent(0.5) if f["event"] == "message:received"]
@@ -518,7 +509,7 @@ async def test_bad_frames_get_errors_and_the_connection_stays_open(
     await a.send_raw("x" * (65 * 1024))
     too_big = await a.next_event("error")
     assert too_big["data"]["code"] == "PAYLOAD_TOO_LARGE"
-    reply = await send_ws(a, bob, "still open")
+    reply = await a.send_to(bob, "still open")
     assert reply["data"]["content"] == "still open"
     await a.close()
 
@@ -548,7 +539,7 @@ async def test_seam_between_backlog_and_live(server: ChatServer, alice: User, bo
 
     async def keep_sending() -> None:
         for i in range(total):
-            await send_ws(a, bob, f"seam {i}")
+            await a.send_to(bob, f"seam {i}")
 
     sender = asyncio.create_task(keep_sending())
     await asyncio.sleep(0.05)

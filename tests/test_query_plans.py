@@ -13,6 +13,7 @@ import psycopg
 import pytest
 
 from app.db.queries import SQL
+from tests.support.accounts import insert_user_pair
 
 pytestmark = pytest.mark.slow
 MESSAGES = 60_000
@@ -37,13 +38,7 @@ def explain(
 @pytest.fixture(scope="module")
 def deep(database_url: str) -> Iterator[tuple[psycopg.Connection[Any], dict[str, Any]]]:
     with psycopg.connect(database_url) as conn, conn.transaction(force_rollback=True):
-        a, b = (
-            conn.execute(
-                "INSERT INTO users (username, password_hash) VALUES (%s, 'x') RETURNING id", (n,)
-            ).fetchone()[0]  # type: ignore[index]
-            for n in ("deep_a", "deep_b")
-        )
-        low, high = sorted([a, b])
+        low, high = insert_user_pair(conn, "deep")
         conversation = conn.execute(
             "INSERT INTO conversations (participant1_id, participant2_id, message_count)"
             " VALUES (%s, %s, %s) RETURNING id",
@@ -106,13 +101,31 @@ def test_unread_count_is_index_only(deep: tuple[psycopg.Connection[Any], dict[st
     assert any(n.get("Index Name") == "messages_conversation_position_key" for n in nodes)
 
 
-def test_search_uses_the_gin_index(deep: tuple[psycopg.Connection[Any], dict[str, Any]]) -> None:
+def test_rare_word_search_uses_the_gin_index(
+    deep: tuple[psycopg.Connection[Any], dict[str, Any]],
+) -> None:
     conn, ids = deep
     nodes = explain(
         conn, "search_messages", {"user_id": ids["low"], "query": "zebra", "limit": 20, "offset": 0}
     )
     assert any(n.get("Index Name") == "messages_search_vector" for n in nodes), [
         (n["Node Type"], n.get("Index Name"), n.get("Plan Rows")) for n in nodes
+    ]
+
+
+def test_common_word_search_reads_newest_first_and_stops(
+    deep: tuple[psycopg.Connection[Any], dict[str, Any]],
+) -> None:
+    """Every message matches: ranking them all would read the whole conversation."""
+    conn, ids = deep
+    nodes = explain(
+        conn,
+        "search_messages",
+        {"user_id": ids["low"], "query": "number", "limit": 20, "offset": 0},
+    )
+    used = {n.get("Index Name") for n in nodes}
+    assert {"messages_sender_recent", "messages_recipient_recent"} <= used, [
+        (n["Node Type"], n.get("Index Name")) for n in nodes
     ]
 
 

@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import httpx
 
 from tests.support.clients import Socket, User
 from tests.support.server import ChatServer
-
-
-async def send_ws(socket: Socket, recipient: User, content: str) -> dict[str, Any]:
-    reply = await socket.request("message:send", {"recipientId": recipient.id, "content": content})
-    assert reply["event"] == "reply", reply
-    return reply
 
 
 async def unread(http: httpx.AsyncClient, user: User, conversation: str) -> int:
@@ -29,7 +22,7 @@ async def test_delivered_then_read_both_ways(
     a, b = await Socket.open(server.ws_url, alice), await Socket.open(server.ws_url, bob)
     await a.ready()
     await b.ready()
-    sent = await send_ws(a, bob, "did you get this?")
+    sent = await a.send_to(bob, "did you get this?")
     message = sent["data"]
     received = await b.next_event("message:received")
     await b.ws.send(json.dumps({"event": "ack", "data": {"seq": received["seq"]}}))
@@ -124,7 +117,7 @@ async def test_receipts_reach_an_offline_sender_on_reconnect(
 ) -> None:
     a = await Socket.open(server.ws_url, alice)
     await a.ready()
-    sent = await send_ws(a, bob, "read this while I am away")
+    sent = await a.send_to(bob, "read this while I am away")
     await a.ws.send(json.dumps({"event": "ack", "data": {"seq": sent["seq"]}}))
     await a.close()
 
@@ -154,7 +147,7 @@ async def test_unread_counts_through_ws_and_rest(
 ) -> None:
     a = await Socket.open(server.ws_url, alice)
     await a.ready()
-    replies = [await send_ws(a, bob, f"u{i}") for i in range(3)]
+    replies = [await a.send_to(bob, f"u{i}") for i in range(3)]
     conversation = replies[0]["data"]["conversationId"]
     assert await unread(http, bob, conversation) == 3
     assert await unread(http, alice, conversation) == 0

@@ -11,6 +11,7 @@ import pytest
 
 from app.db.migrate import migrate, migration_files
 from app.db.queries import SQL, SQL_DIR, parse_queries
+from tests.support.accounts import insert_user_pair
 from tests.support.services import create_database, drop_database
 
 APP_DB = Path(__file__).resolve().parents[1] / "app" / "db"
@@ -63,13 +64,7 @@ def test_migrations_are_idempotent_and_safe_concurrently() -> None:
 
 def test_constraints_hold(database_url: str) -> None:
     with psycopg.connect(database_url) as conn, conn.transaction(force_rollback=True):
-        a, b = (
-            conn.execute(
-                "INSERT INTO users (username, password_hash) VALUES (%s, 'x') RETURNING id", (n,)
-            ).fetchone()[0]  # type: ignore[index]
-            for n in ("constraint_a", "constraint_b")
-        )
-        low, high = sorted([a, b])
+        low, high = insert_user_pair(conn, "constraint")
         with pytest.raises(psycopg.errors.CheckViolation), conn.transaction():
             conn.execute(
                 "INSERT INTO conversations (participant1_id, participant2_id) VALUES (%s, %s)",

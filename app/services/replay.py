@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from app.db.pool import Database
     from app.domain.models import LogEvent
 
-PAGE = 500
+PAGE = 1000
 
 
 class ReplayService:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from typing import Any
 
 import jwt
 import psycopg
@@ -31,3 +32,16 @@ def bulk_users(database_url: str, count: int, prefix: str = "bulk") -> list[User
             assert row is not None
             users.append(User(str(row[0]), name, token_for(str(row[0]))))
     return users
+
+
+def insert_user_pair(conn: psycopg.Connection[Any], prefix: str) -> tuple[uuid.UUID, uuid.UUID]:
+    """Two bare users for schema-level tests, in canonical order (smaller id first)."""
+    ids = []
+    for suffix in ("a", "b"):
+        row = conn.execute(
+            SQL["insert_user"], {"username": f"{prefix}_{suffix}", "password_hash": "unused"}
+        ).fetchone()
+        assert row is not None
+        ids.append(row[0])
+    low, high = sorted(ids)
+    return low, high

@@ -81,6 +81,13 @@ class Socket:
             if frame.get("ref") == ref and frame["event"] in ("reply", "error"):
                 return frame
 
+    async def send_to(self, recipient: User, content: str, **extra: object) -> dict[str, Any]:
+        """Sends a message to `recipient`; returns the server's reply (and fails on an error)."""
+        data = {"recipientId": recipient.id, "content": content, **extra}
+        reply = await self.request("message:send", data)
+        assert reply["event"] == "reply", reply
+        return reply
+
     async def send_raw(self, raw: str | bytes) -> None:
         await self.ws.send(raw)
 

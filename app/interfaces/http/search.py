@@ -28,5 +28,6 @@ class SearchController(Controller):
         limit: Annotated[int, Parameter(ge=1, le=PAGE_LIMIT_MAX)] = 20,
         offset: Annotated[int, Parameter(ge=0)] = 0,
     ) -> Page[Message]:
-        """Messages of the caller's conversations matching `q` (English stemming), best first."""
+        """Messages of the caller's conversations matching `q` (English stemming), best match
+        first. Ranks the caller's 1,000 most recent matching messages; `total` counts those."""
         return await services.search.search(identity.user_id, q, limit=limit, offset=offset)

@@ -10,6 +10,7 @@ from typing import Any
 
 from litestar import WebSocket, websocket
 from litestar.exceptions import WebSocketDisconnect
+from litestar.types import WebSocketSendEvent
 
 from app.domain.errors import (
     ChatError,
@@ -75,7 +76,11 @@ async def chat_socket(socket: WebSocket[Any, Any, Any]) -> None:
 async def _serve(
     socket: WebSocket[Any, Any, Any], state: AppState, identity: Identity, since: int | None
 ) -> None:
-    connection = Connection(identity.user_id, socket.send_text, state.services.replay)
+    async def write(text: str) -> None:  # the ASGI event itself: send_text adds per-frame work
+        event: WebSocketSendEvent = {"type": "websocket.send", "text": text, "bytes": None}
+        await socket.send(event)
+
+    connection = Connection(identity.user_id, write, state.services.replay)
     await state.hub.attach(connection)
     pump = asyncio.create_task(connection.run(since))
     expiry = asyncio.get_running_loop().call_at(
