@@ -37,7 +37,11 @@ def channel_of(user_id: object) -> str:
 class SupervisedRedisBackend(RedisBackend):
     def __init__(self, url: str, on_resubscribed: Callable[[str], None]) -> None:
         super().__init__(url)
-        self._conn = redis.Redis.from_url(url, socket_timeout=1.0, socket_connect_timeout=1.0)
+        self._conn = redis.Redis(
+            connection_pool=redis.BlockingConnectionPool.from_url(
+                url, max_connections=8, timeout=1.0, socket_timeout=1.0, socket_connect_timeout=1.0
+            )
+        )
         self._pubsub = redis.Redis.from_url(url, socket_connect_timeout=1.0).pubsub()
         self._on_resubscribed = on_resubscribed
         self._confirmed: set[str] = set()

@@ -15,12 +15,14 @@ from limits import parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
+from redis.asyncio import BlockingConnectionPool
 
 if TYPE_CHECKING:
     from uuid import UUID
 
 log = logging.getLogger("chat.rate_limit")
 NAMESPACE = "messages"
+REDIS_CONNECTIONS = 32
 
 
 class MessageRateLimiter:
@@ -33,8 +35,7 @@ class MessageRateLimiter:
                 "async+" + redis_url,
                 implementation="redispy",
                 wrap_exceptions=True,
-                socket_timeout=1.0,
-                socket_connect_timeout=1.0,
+                connection_pool=_blocking_pool(redis_url),  # type: ignore[arg-type] # documented, not annotated
             )
             self._shared = MovingWindowRateLimiter(storage)
 
@@ -51,3 +52,16 @@ class MessageRateLimiter:
                 continue
             return max(1, math.ceil(stats.reset_time - time.time()))
         return None
+
+
+def _blocking_pool(redis_url: str) -> BlockingConnectionPool:
+    """A pool that makes a burst of sends wait for a connection (redis-py's default pool
+    refuses past 100 with "Too many connections", which would silently fall back to local
+    counting), and gives up after a second when Redis does not answer."""
+    return BlockingConnectionPool.from_url(
+        redis_url,
+        max_connections=REDIS_CONNECTIONS,
+        timeout=1.0,
+        socket_timeout=1.0,
+        socket_connect_timeout=1.0,
+    )
