@@ -9,15 +9,13 @@ WHERE o.user_id = %(user_id)s AND o.seq > %(since)s AND o.seq <= %(until)s
 ORDER BY o.seq
 LIMIT %(limit)s;
 
--- name: log_head
-SELECT h.last_seq, a.acked_seq
+-- name: log_heads
+-- The newest and the acked seq of many users' logs at once (connections starting, the
+-- periodic delivery check).
+SELECT h.user_id, h.last_seq, a.acked_seq
 FROM outbox_heads h
 JOIN outbox_acks a ON a.user_id = h.user_id
-WHERE h.user_id = %(user_id)s;
-
--- name: log_heads
--- The newest seq of many users' logs at once (the periodic delivery check).
-SELECT user_id, last_seq FROM outbox_heads WHERE user_id = ANY(%(user_ids)s);
+WHERE h.user_id = ANY(%(user_ids)s);
 
 -- name: ack_and_deliver
 -- Records that the user processed its log up to `seq`, marks the messages it received in

@@ -152,6 +152,28 @@ async def test_rate_limit_holds_across_processes(database_url: str, redis_url: s
             await s.close()
 
 
+async def test_rate_limit_holds_under_a_concurrent_burst(database_url: str, redis_url: str) -> None:
+    """Five hundred sends by one user at once, on two processes: exactly the limit is stored."""
+    with running(start_servers(2, database_url, redis_url, rate_limit="10/minute")) as servers:
+        alice, bob = bulk_users(database_url, 2)
+        limits = httpx.Limits(max_connections=500)
+        async with httpx.AsyncClient(timeout=30, limits=limits, headers=alice.headers) as http:
+            created = await http.post(
+                f"{servers[0].base_url}/conversations", json={"participantId": bob.id}
+            )
+            path = f"/conversations/{created.json()['id']}/messages"
+            responses = await asyncio.gather(
+                *(
+                    http.post(f"{servers[i % 2].base_url}{path}", json={"content": f"n{i}"})
+                    for i in range(500)
+                )
+            )
+            codes = sorted(r.status_code for r in responses)
+            assert codes == [201] * 10 + [429] * 490
+            stored = await http.get(f"{servers[1].base_url}{path}")
+            assert stored.json()["total"] == 10
+
+
 async def test_kill_9_mid_stream_loses_nothing(database_url: str, redis_url: str) -> None:
     with running(start_servers(2, database_url, redis_url)) as servers:
         checker = QueueChecker()
@@ -211,6 +233,8 @@ async def test_postgres_connections_cut(database_url: str, redis_url: str) -> No
                 )
                 assert failed["event"] == "error"
                 assert failed["data"]["code"] == "SERVICE_UNAVAILABLE"
+                # a newcomer's token cannot be checked: told to come back, not to log in again
+                await expect_try_again(servers[0].ws_url, bulk_users(database_url, 1)[0])
                 await asyncio.sleep(1.0)
                 proxy.restore()
                 await traffic
@@ -219,6 +243,15 @@ async def test_postgres_connections_cut(database_url: str, redis_url: str) -> No
             await finish(clients, checker)
     finally:
         proxy.stop()
+
+
+async def expect_try_again(ws_url: str, user: User) -> None:
+    async with websockets.connect(f"{ws_url}?token={user.token}") as ws:
+        frame = json.loads(await asyncio.wait_for(ws.recv(), 20))
+        assert frame["data"]["code"] == "SERVICE_UNAVAILABLE"
+        with pytest.raises(websockets.ConnectionClosed):
+            await asyncio.wait_for(ws.recv(), 20)
+        assert ws.close_code == 1013  # Try Again Later
 
 
 async def test_reconnect_storm_with_backlogs(database_url: str, redis_url: str) -> None:

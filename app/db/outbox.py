@@ -55,15 +55,9 @@ class LogHead(msgspec.Struct, frozen=True):
     acked_seq: int
 
 
-async def log_head(conn: Conn, user_id: UUID) -> LogHead:
-    cur = await conn.execute(SQL["log_head"], {"user_id": user_id})
-    row = await cur.fetchone()
-    return LogHead(0, 0) if row is None else LogHead(row[0], row[1])
-
-
-async def log_heads(conn: Conn, user_ids: list[UUID]) -> dict[UUID, int]:
+async def log_heads(conn: Conn, user_ids: list[UUID]) -> dict[UUID, LogHead]:
     cur = await conn.execute(SQL["log_heads"], {"user_ids": user_ids})
-    return {row[0]: row[1] for row in await cur.fetchall()}
+    return {row[0]: LogHead(row[1], row[2]) for row in await cur.fetchall()}
 
 
 class Receipt(msgspec.Struct, frozen=True):

@@ -32,7 +32,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("chat.hub")
 
-CHECK_BATCH = 5000
+# Each check compares this many users' log heads with what their connections were sent, taking
+# the next slice of users every time: its cost per check stays flat as connections grow, and
+# each user is checked every ceil(users / CHECK_BATCH) checks.
+CHECK_BATCH = 1000
 PUBLISH_BATCH = 500
 CLOSE_GOING_AWAY = 1001
 
@@ -53,6 +56,7 @@ class Hub:
         self._subscriptions: dict[UUID, asyncio.Task[None]] = {}
         self._users_by_channel: dict[str, UUID] = {}
         self._checker: asyncio.Task[None] | None = None
+        self._check_cursor = 0
         self._draining = False
 
     async def start(self) -> None:
@@ -187,14 +191,17 @@ class Hub:
 
     async def check_once(self) -> None:
         users = [u for u, conns in self._connections.items() if any(c.live for c in conns)]
-        for start in range(0, len(users), CHECK_BATCH):
-            heads = await self._replay.heads(users[start : start + CHECK_BATCH])
-            for user_id, head in heads.items():
-                for connection in self._connections.get(user_id, ()):
-                    seen = connection.observed_head
-                    if seen is not None and connection.last_sent < seen:
-                        connection.offer(CatchUp(seen))
-                    connection.observed_head = head
+        if self._check_cursor >= len(users):
+            self._check_cursor = 0
+        batch = users[self._check_cursor : self._check_cursor + CHECK_BATCH]
+        self._check_cursor += CHECK_BATCH
+        heads = await self._replay.heads(batch)
+        for user_id, head in heads.items():
+            for connection in self._connections.get(user_id, ()):
+                seen = connection.observed_head
+                if seen is not None and connection.last_sent < seen:
+                    connection.offer(CatchUp(seen))
+                connection.observed_head = head.last_seq
 
 
 def _item(seq: int | None, origin: str | None, text: str) -> Logged | Transient:

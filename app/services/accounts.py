@@ -12,6 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from app.db import users
 from app.domain.errors import Unauthorized
 from app.domain.rules import check_password, check_username
+from app.services.coalesce import Coalescer
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -30,6 +31,7 @@ class AccountService:
         self._db = db
         self._tokens = tokens
         self._known_users: dict[UUID, float] = {}
+        self._existing = Coalescer(self._existing_user_ids)
         self._dummy_hash = _HASHER.hash("not a real password")
 
     async def register(self, username: str, password: str) -> User:
@@ -69,11 +71,16 @@ class AccountService:
         identity = self._tokens.verify(token)
         now = time.monotonic()
         if self._known_users.get(identity.user_id, 0.0) < now:
-            await self.get(identity.user_id)
+            if not await self._existing.get(identity.user_id):
+                raise Unauthorized("the token's user does not exist")
             if len(self._known_users) > 100_000:
                 self._known_users.clear()
             self._known_users[identity.user_id] = now + _KNOWN_USER_SECONDS
         return identity
+
+    async def _existing_user_ids(self, user_ids: list[UUID]) -> dict[UUID, bool]:
+        async with self._db.connection() as conn:
+            return await users.existing_user_ids(conn, user_ids)
 
 
 def _verify(password_hash: str, password: str) -> bool:

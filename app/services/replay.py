@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from app.db import outbox
+from app.db.outbox import LogHead
+from app.services.coalesce import Coalescer
 
 if TYPE_CHECKING:
     from uuid import UUID
 
-    from app.db.outbox import LogHead
     from app.db.pool import Database
     from app.domain.models import LogEvent
 
@@ -19,12 +20,13 @@ PAGE = 1000
 class ReplayService:
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._heads = Coalescer(self.heads)
 
     async def head(self, user_id: UUID) -> LogHead:
-        async with self._db.connection() as conn:
-            return await outbox.log_head(conn, user_id)
+        """The user's newest and acked seq; connections starting at once share one query."""
+        return await self._heads.get(user_id) or LogHead(0, 0)
 
-    async def heads(self, user_ids: list[UUID]) -> dict[UUID, int]:
+    async def heads(self, user_ids: list[UUID]) -> dict[UUID, LogHead]:
         async with self._db.connection() as conn:
             return await outbox.log_heads(conn, user_ids)
 

@@ -17,6 +17,7 @@ from app.domain.errors import (
     PayloadTooLarge,
     RateLimited,
     Unauthorized,
+    Unavailable,
     ValidationFailed,
 )
 from app.domain.rules import MAX_BODY_BYTES
@@ -44,6 +45,7 @@ CLOSE_UNAUTHORIZED = 4401
 CLOSE_GOING_AWAY = 1001
 CLOSE_INTERNAL = 1011
 CLOSE_TOO_BIG = 1009
+CLOSE_TRY_AGAIN = 1013
 HARD_FRAME_LIMIT = 1024 * 1024
 
 
@@ -59,11 +61,13 @@ async def chat_socket(socket: WebSocket[Any, Any, Any]) -> None:
         return
     try:
         identity = await state.services.accounts.authenticate(_token_of(socket))
-    except ChatError as exc:
-        await _send_error(
-            socket, exc if isinstance(exc, Unauthorized) else Unauthorized(exc.message)
-        )
+    except Unauthorized as exc:
+        await _send_error(socket, exc)
         await socket.close(code=CLOSE_UNAUTHORIZED, reason="unauthorized")
+        return
+    except Unavailable as exc:  # the token may be fine: the client should come back, not log in
+        await _send_error(socket, exc)
+        await socket.close(code=CLOSE_TRY_AGAIN, reason="try again shortly")
         return
     try:
         since = _since_of(socket)
@@ -214,6 +218,8 @@ def _close_of(pump: asyncio.Task[Close]) -> Close:
     if pump.cancelled():
         return Close(CLOSE_GOING_AWAY, "closed")
     error = pump.exception()
+    if isinstance(error, Unavailable):
+        return Close(CLOSE_TRY_AGAIN, "database unavailable; reconnect with since")
     if error is not None:
         log.warning("connection stream failed", exc_info=error)
         return Close(CLOSE_INTERNAL, "internal error; reconnect with since")
