@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import resource
 import sys
 
 import msgspec
@@ -17,6 +18,8 @@ from app.embedded import embedded_jwt_secret, start_embedded_postgres
 from app.logs import configure_logging
 
 log = logging.getLogger("chat.cli")
+
+MAX_CONNECTIONS_PER_WORKER = 65_536
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,6 +75,7 @@ def serve(settings: Settings) -> None:
     assert settings.jwt_secret is not None  # noqa: S101
     os.environ["DATABASE_URL"] = settings.database_url
     os.environ["CHAT_JWT_SECRET"] = settings.jwt_secret
+    raise_open_file_limit()
     DrainingGranian(
         "app.asgi:create_app",
         factory=True,
@@ -81,9 +85,23 @@ def serve(settings: Settings) -> None:
         workers=settings.workers,
         websockets=True,
         backlog=2048,
-        backpressure=4096,
+        # Each open WebSocket holds one of granian's per-worker request slots for its whole
+        # life, so this is the ceiling on connections per worker, not on request concurrency.
+        backpressure=MAX_CONNECTIONS_PER_WORKER,
         log_access=False,
     ).serve()
+
+
+def raise_open_file_limit() -> None:
+    """Every WebSocket is a file descriptor: lift the soft limit to the hard one."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == hard:
+        return
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    except (ValueError, OSError):  # an unlimited hard limit cannot be the soft one
+        return
+    log.info("open file limit raised", extra={"from": soft, "to": hard})
 
 
 if __name__ == "__main__":
