@@ -1,7 +1,7 @@
 """The floor: a bare WebSocket relay on granian with no database, no auth, no Redis.
 
 It speaks just enough of the chat protocol for the same load generator: `?token=` names the
-connection, and a `message:send` is forwarded to the named recipient as `message:received`.
+connection, `session:ready` follows the accept, and a `message:send` is forwarded to the named recipient as `message:received`.
 Every figure of the chat service can be read as a ratio to this one.
 """
 
@@ -32,6 +32,7 @@ async def app(scope: Scope, receive: Any, send: Any) -> None:
     await receive()  # websocket.connect
     await send({"type": "websocket.accept"})
     connections[name] = send
+    await send({"type": "websocket.send", "text": '{"event":"session:ready","data":{}}'})
     try:
         while True:
             message = await receive()

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,13 +21,21 @@ from hdrh.histogram import HdrHistogram
 
 from app.db.migrate import migrate
 from app.db.queries import parse_queries
-from bench.loadgen import MAX_LATENCY_US, Assignment, LoadPlan, LoadResult, run_plan
+from bench.loadgen import (
+    CONNECT_TIMEOUT_S,
+    MAX_LATENCY_US,
+    Assignment,
+    LoadPlan,
+    LoadResult,
+    run_plan,
+)
 from tests.support.accounts import token_for
 from tests.support.server import ChatServer
 from tests.support.services import ADMIN_URL, REDIS_URL, free_port, with_database
 
 SEED = parse_queries((Path(__file__).with_name("seed.sql")).read_text())
 GENERATORS = 2
+START_DELAY_NS = 500_000_000  # from "all live" to the first send
 
 
 def fresh_database() -> tuple[str, str]:
@@ -133,6 +142,8 @@ class EchoServer:
                 "asgi",
                 "--port",
                 str(self.port),
+                "--backpressure",
+                "65536",
                 "bench.echo_app:app",
             ],
             stdout=subprocess.DEVNULL,
@@ -165,7 +176,10 @@ class LoadSummary:
     lost: int
     duplicated: int
     out_of_order: int
+    replies: int
     errors: int
+    error_codes: dict[str, int]
+    close_codes: dict[str, int]
     connect_failures: int
     throughput: float
     latency_ms: dict[str, float]
@@ -192,27 +206,32 @@ def drive(
     duration_s: float,
     server_pid: int | None,
 ) -> LoadSummary:
-    """Offers `rate` messages/s in all, spread over the sending clients, for `duration_s`."""
+    """Connects every client, waits until all are live, then offers `rate` messages/s in all,
+    spread over the sending clients, for `duration_s`."""
     senders = sum(1 for c in clients if c.peer_id is not None) or 1
     interval = senders / rate if rate > 0 else duration_s * 10
-    settle_s = 3.0 + len(clients) / 250  # everyone connected before the first send
-    start_at = time.monotonic_ns() + int(settle_s * 1e9)
-    plans = [
-        LoadPlan(url, clients[i::GENERATORS], interval, duration_s, start_at)
-        for i in range(GENERATORS)
-    ]
     measured = Measured(server_pid) if server_pid else None
     context = multiprocessing.get_context("spawn")
-    with context.Pool(GENERATORS) as pool:
+    with context.Manager() as manager, context.Pool(GENERATORS) as pool:
+        ready, go = manager.Queue(), manager.Queue()
+        plans = [
+            LoadPlan(url, clients[i::GENERATORS], interval, duration_s, ready, go)
+            for i in range(GENERATORS)
+        ]
         pending = pool.map_async(run_plan, plans)
-        time.sleep(settle_s)
+        for _ in plans:  # the barrier: every client connected (or given up on)
+            ready.get(timeout=CONNECT_TIMEOUT_S + 60)
+        start_at = time.monotonic_ns() + START_DELAY_NS
+        for _ in plans:
+            go.put(start_at)
+        time.sleep(max(0.0, (start_at - time.monotonic_ns()) / 1e9))
         cpu_before = measured.cpu_seconds() if measured else 0.0
         wall_before = time.monotonic()
         time.sleep(duration_s)
         cpu = (measured.cpu_seconds() - cpu_before) if measured else 0.0
         wall = time.monotonic() - wall_before
         rss = measured.rss_bytes() if measured else 0
-        results: list[LoadResult] = pending.get(timeout=duration_s + settle_s + 120)
+        results: list[LoadResult] = pending.get(timeout=duration_s + 120)
     return summarize(results, rate, len(clients), duration_s, cpu / wall * 100, rss)
 
 
@@ -228,10 +247,16 @@ def summarize(
     for result in results:
         histogram.add(HdrHistogram.decode(result.histogram))
     expected: dict[str, int] = {}
-    seen: dict[str, int] = {}
+    seen: Counter[str] = Counter()
+    rejected: Counter[str] = Counter()
+    error_codes: Counter[str] = Counter()
+    close_codes: Counter[str] = Counter()
     for result in results:
         expected.update(result.expected)
-        seen.update({k: seen.get(k, 0) + v for k, v in result.seen.items()})
+        seen.update(result.seen)
+        rejected.update(result.rejected)
+        error_codes.update(result.error_codes)
+        close_codes.update(result.close_codes)
     received = sum(r.received for r in results)
     return LoadSummary(
         offered_rate=rate,
@@ -239,10 +264,14 @@ def summarize(
         duration_s=duration_s,
         sent=sum(r.sent for r in results),
         received=received,
-        lost=sum(max(0, n - seen.get(k, 0)) for k, n in expected.items()),
+        # a send answered with an error was refused, not lost
+        lost=sum(max(0, n - seen[k] - rejected[k]) for k, n in expected.items()),
         duplicated=sum(r.duplicated for r in results),
         out_of_order=sum(r.out_of_order for r in results),
+        replies=sum(r.replies for r in results),
         errors=sum(r.errors for r in results),
+        error_codes=dict(error_codes),
+        close_codes=dict(close_codes),
         connect_failures=sum(r.connect_failures for r in results),
         throughput=received / duration_s,
         latency_ms={

@@ -12,12 +12,18 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import websockets
 from hdrh.histogram import HdrHistogram
 
+if TYPE_CHECKING:
+    from queue import Queue
+
 MAX_LATENCY_US = 120_000_000
+CONNECT_TIMEOUT_S = 300.0
 
 
 @dataclass
@@ -38,7 +44,10 @@ class LoadPlan:
     clients: list[Assignment]
     interval_s: float  # each sender's interval between messages
     duration_s: float
-    start_at_ns: int  # common start on the monotonic clock
+    # the barrier: this process says on `ready` when all its clients are live, and reads the
+    # common start (monotonic ns, shared by processes on one host) from `go`
+    ready: Queue[int]
+    go: Queue[int]
     drain_s: float = 3.0
 
 
@@ -54,6 +63,9 @@ class LoadResult:
     expected: dict[str, int] = field(default_factory=dict)  # sender index -> messages sent
     seen: dict[str, int] = field(default_factory=dict)  # sender index -> distinct received
     connect_failures: int = 0
+    rejected: dict[str, int] = field(default_factory=dict)  # sender index -> error replies
+    error_codes: dict[str, int] = field(default_factory=dict)  # error frame code -> count
+    close_codes: dict[str, int] = field(default_factory=dict)  # server close code -> count
 
 
 class _Recorder:
@@ -63,77 +75,122 @@ class _Recorder:
         self.last: dict[str, int] = {}
         self.received = self.duplicated = self.out_of_order = 0
         self.replies = self.errors = 0
+        self.error_codes: Counter[str] = Counter()
+        self.close_codes: Counter[str] = Counter()
+        self.rejected: Counter[str] = Counter()  # sender index -> sends answered with an error
 
-    def frame(self, raw: str | bytes) -> None:
+    def frame(self, raw: str | bytes, receiver: str) -> str:
         now = time.monotonic_ns()
         frame = json.loads(raw)
-        event = frame.get("event")
+        event: str = frame.get("event", "")
         if event == "reply":
             self.replies += 1
-            return
+            return event
         if event == "error":
             self.errors += 1
-            return
+            self.error_codes[frame["data"].get("code", "?")] += 1
+            self.rejected[receiver] += 1  # an error answers this client's own send
+            return event
         if event != "message:received":
-            return
+            return event
         intended, sender, counter = frame["data"]["content"].split(":", 2)
         n = int(counter)
         seen = self.seen.setdefault(sender, set())
         if n in seen:
             self.duplicated += 1
-            return
+            return event
         seen.add(n)
         if n < self.last.get(sender, -1):
             self.out_of_order += 1
         self.last[sender] = max(n, self.last.get(sender, -1))
         self.received += 1
         self.histogram.record_value(max(1, (now - int(intended)) // 1000))
+        return event
+
+
+class _Start:
+    """Counts this process's clients going live; when all have, waits for the common start."""
+
+    def __init__(self, plan: LoadPlan) -> None:
+        self._plan = plan
+        self._pending = len(plan.clients)
+        self._live = 0
+        self.at_ns: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self._announce: asyncio.Task[None] | None = None
+        if not plan.clients:
+            self._announce = asyncio.create_task(self._wait_for_go())
+
+    def settled(self, *, live: bool) -> None:
+        self._pending -= 1
+        self._live += live
+        if self._pending == 0:
+            self._announce = asyncio.create_task(self._wait_for_go())
+
+    async def _wait_for_go(self) -> None:
+        self._plan.ready.put(self._live)
+        self.at_ns.set_result(await asyncio.to_thread(self._plan.go.get, timeout=CONNECT_TIMEOUT_S))
 
 
 async def _client(
-    plan: LoadPlan, who: Assignment, recorder: _Recorder, sent: dict[str, int]
+    plan: LoadPlan, who: Assignment, recorder: _Recorder, sent: dict[str, int], start: _Start
 ) -> bool:
     try:
         ws = await websockets.connect(
             f"{plan.url}?token={who.token}&since={who.since}",
             max_size=None,
-            open_timeout=60,
+            open_timeout=CONNECT_TIMEOUT_S,
             ping_interval=None,
         )
     except (OSError, websockets.WebSocketException, TimeoutError):
+        start.settled(live=False)
         return False
+    live = asyncio.Event()
 
     async def read() -> None:
         try:
             async for raw in ws:
-                recorder.frame(raw)
+                if recorder.frame(raw, str(who.index)) == "session:ready":
+                    live.set()
         except websockets.ConnectionClosed:
             pass
+        if ws.close_code not in (None, 1000):
+            recorder.close_codes[str(ws.close_code)] += 1
 
     reader = asyncio.create_task(read())
+    try:
+        await asyncio.wait_for(live.wait(), CONNECT_TIMEOUT_S)
+    except TimeoutError:
+        start.settled(live=False)
+        await ws.close()
+        await reader
+        return False
+    start.settled(live=True)
+    start_at_ns = await start.at_ns
     if who.peer_id is not None:
-        await _send_on_schedule(plan, who, ws, sent)
-    else:
-        await asyncio.sleep(
-            max(0.0, (plan.start_at_ns - time.monotonic_ns()) / 1e9) + plan.duration_s
-        )
-    await asyncio.sleep(plan.drain_s)
+        await _send_on_schedule(plan, who, ws, sent, start_at_ns)
+    # stay for the whole run: a peer may send to this client up to its very end
+    end_ns = start_at_ns + int((plan.duration_s + plan.drain_s) * 1e9)
+    await asyncio.sleep(max(0.0, (end_ns - time.monotonic_ns()) / 1e9))
     await ws.close()
     await reader
     return True
 
 
 async def _send_on_schedule(
-    plan: LoadPlan, who: Assignment, ws: websockets.ClientConnection, sent: dict[str, int]
+    plan: LoadPlan,
+    who: Assignment,
+    ws: websockets.ClientConnection,
+    sent: dict[str, int],
+    start_at_ns: int,
 ) -> None:
     # stagger senders across the interval so the offered load is smooth
     offset_ns = int(plan.interval_s * 1e9 * ((who.index * 0.618033988749895) % 1.0))
     interval_ns = int(plan.interval_s * 1e9)
-    end_ns = plan.start_at_ns + int(plan.duration_s * 1e9)
+    end_ns = start_at_ns + int(plan.duration_s * 1e9)
     key = str(who.index)
     k = 0
     while True:
-        intended = plan.start_at_ns + offset_ns + k * interval_ns
+        intended = start_at_ns + offset_ns + k * interval_ns
         if intended >= end_ns:
             return
         delay = (intended - time.monotonic_ns()) / 1e9
@@ -152,7 +209,10 @@ async def _send_on_schedule(
 async def _run(plan: LoadPlan) -> LoadResult:
     recorder = _Recorder()
     sent: dict[str, int] = {}
-    outcomes = await asyncio.gather(*(_client(plan, who, recorder, sent) for who in plan.clients))
+    start = _Start(plan)
+    outcomes = await asyncio.gather(
+        *(_client(plan, who, recorder, sent, start) for who in plan.clients)
+    )
     return LoadResult(
         histogram=recorder.histogram.encode(),
         sent=sum(sent.values()),
@@ -164,6 +224,9 @@ async def _run(plan: LoadPlan) -> LoadResult:
         expected=sent,
         seen={sender: len(ns) for sender, ns in recorder.seen.items()},
         connect_failures=sum(1 for ok in outcomes if not ok),
+        rejected=dict(recorder.rejected),
+        error_codes=dict(recorder.error_codes),
+        close_codes=dict(recorder.close_codes),
     )
 
 

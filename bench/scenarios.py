@@ -60,9 +60,7 @@ class Sizes:
 
     @classmethod
     def quick(cls) -> Sizes:
-        return cls(
-            4, (100, 1000), (500,), (500, 1000, 1500, 2500), 2000, (1000,), 200, 100, 100_000, 100
-        )
+        return cls(2, (100, 1000), (500,), (500, 1500), 1000, (1000,), 100, 100, 20_000, 50)
 
 
 def _row(summary: LoadSummary, **extra: Any) -> dict[str, Any]:
