@@ -139,7 +139,8 @@ def write_report(results: dict[str, Any], directory: Path, stem: str) -> None:
             (
                 f"{idle['connections']} idle authenticated connections: server RSS "
                 f"{idle['rss_before_mb']} MB -> {idle['rss_after_mb']} MB, "
-                f"**{idle['kib_per_connection']} KiB per connection**."
+                f"**{idle['kib_per_connection']} KiB per connection**; the bare granian relay "
+                f"(floor): {idle.get('floor_kib_per_connection', '-')} KiB per connection."
             ),
             "",
         ]

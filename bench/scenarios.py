@@ -13,6 +13,7 @@ import httpx
 import websockets
 
 from bench.harness import (
+    BenchChat,
     EchoServer,
     LoadSummary,
     Measured,
@@ -60,7 +61,7 @@ class Sizes:
 
     @classmethod
     def quick(cls) -> Sizes:
-        return cls(2, (100, 1000), (500,), (500, 1500), 1000, (1000,), 100, 100, 20_000, 50)
+        return cls(2, (100, 1000), (500,), (500, 1500), 500, (1000,), 100, 100, 20_000, 50)
 
 
 def _row(summary: LoadSummary, **extra: Any) -> dict[str, Any]:
@@ -121,14 +122,18 @@ def highest_rate(
 
 
 def idle_connections(database_url: str, sizes: Sizes) -> dict[str, Any]:
-    """3. Server RSS per idle, authenticated connection."""
+    """3. Server RSS per idle, authenticated connection, and the floor's on granian alone."""
     users = seed_users(database_url, sizes.idle_connections)
-    server = start_chat(database_url)
+    chat = _idle_rss(start_chat(database_url), [u.token for u in users], sizes)
+    floor = _idle_rss(EchoServer().start(), [u.id for u in users], sizes)
+    return {"scenario": "idle", **chat, "floor_kib_per_connection": floor["kib_per_connection"]}
+
+
+def _idle_rss(server: BenchChat | EchoServer, tokens: list[str], sizes: Sizes) -> dict[str, Any]:
     try:
-        measured = Measured(server.process_pid)
-        time.sleep(1)
-        before = measured.rss_bytes()
-        clients = [Assignment(i, u.id, u.token, None) for i, u in enumerate(users)]
+        time.sleep(1)  # let start-up settle
+        before = Measured(server.process_pid).rss_bytes()
+        clients = [Assignment(i, f"idle{i}", token, None) for i, token in enumerate(tokens)]
         hold = 10 + sizes.idle_connections / 1000
         summary = drive(server.ws_url, clients, 0, hold, server.process_pid)
         after = summary.server_rss_mb * 2**20
@@ -136,7 +141,6 @@ def idle_connections(database_url: str, sizes: Sizes) -> dict[str, Any]:
     finally:
         server.stop()
     return {
-        "scenario": "idle",
         "connections": connected,
         "rss_before_mb": round(before / 2**20, 1),
         "rss_after_mb": round(after / 2**20, 1),
