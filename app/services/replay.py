@@ -24,7 +24,8 @@ class ReplayService:
 
     async def head(self, user_id: UUID) -> LogHead:
         """The user's newest and acked seq; connections starting at once share one query."""
-        return await self._heads.get(user_id) or LogHead(0, 0)
+        head = await self._heads.get(user_id)
+        return LogHead(0, 0) if head is None else head
 
     async def heads(self, user_ids: list[UUID]) -> dict[UUID, LogHead]:
         async with self._db.connection() as conn:
