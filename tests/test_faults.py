@@ -13,6 +13,7 @@ import contextlib
 import itertools
 import json
 import time
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlparse
@@ -168,8 +169,9 @@ async def test_rate_limit_holds_under_a_concurrent_burst(database_url: str, redi
                     for i in range(500)
                 )
             )
-            codes = sorted(r.status_code for r in responses)
-            assert codes == [201] * 10 + [429] * 490
+            codes = Counter(r.status_code for r in responses)
+            unexpected = [r.text for r in responses if r.status_code not in (201, 429)][:3]
+            assert (codes, unexpected) == (Counter({201: 10, 429: 490}), [])
             stored = await http.get(f"{servers[1].base_url}{path}")
             assert stored.json()["total"] == 10
 

@@ -38,6 +38,9 @@ log = logging.getLogger("chat.hub")
 CHECK_BATCH = 1000
 PUBLISH_BATCH = 500
 CLOSE_GOING_AWAY = 1001
+# Frames a client sent before the shutdown may still sit unread in the server's buffers;
+# reading goes on this long after draining starts, so those sends finish too.
+DRAIN_READ_SECONDS = 0.3
 
 
 class Hub:
@@ -68,9 +71,10 @@ class Hub:
         return self._draining
 
     async def drain(self) -> None:
-        """Shutdown, first step: take no new connections, let in-flight sends finish, then
-        close every socket with 1001 (its pending frames go out first)."""
+        """Shutdown, first step: take no new connections, read what clients already sent, let
+        in-flight sends finish, then close every socket with 1001 (pending frames go first)."""
         self._draining = True
+        await asyncio.sleep(DRAIN_READ_SECONDS)
         connections = [c for conns in self._connections.values() for c in conns]
         log.info("draining", extra={"connections": len(connections)})
         await asyncio.gather(*(c.close_when_idle(CLOSE_GOING_AWAY) for c in connections))

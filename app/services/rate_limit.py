@@ -57,11 +57,12 @@ class MessageRateLimiter:
 def _blocking_pool(redis_url: str) -> BlockingConnectionPool:
     """A pool that makes a burst of sends wait for a connection (redis-py's default pool
     refuses past 100 with "Too many connections", which would silently fall back to local
-    counting), and gives up after a second when Redis does not answer."""
+    counting). Waiting for a free connection is contention, not an outage, so it may take
+    longer than Redis itself gets to answer (a second) before counting falls back."""
     return BlockingConnectionPool.from_url(
         redis_url,
         max_connections=REDIS_CONNECTIONS,
-        timeout=1.0,
+        timeout=5.0,
         socket_timeout=1.0,
         socket_connect_timeout=1.0,
     )
