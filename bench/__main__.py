@@ -67,8 +67,9 @@ def main(argv: list[str] | None = None) -> int:
         ]
         for key, run in steps:
             if key in wanted:
-                print(f"bench: {key} …", file=sys.stderr, flush=True)
+                began = time.monotonic()
                 results[key] = run()
+                print(f"bench: {key} {time.monotonic() - began:.1f} s", file=sys.stderr, flush=True)
     finally:
         drop_database(name)
     results["seconds"] = round(time.time() - started, 1)

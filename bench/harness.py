@@ -36,6 +36,7 @@ from tests.support.services import ADMIN_URL, REDIS_URL, free_port, with_databas
 SEED = parse_queries((Path(__file__).with_name("seed.sql")).read_text())
 GENERATORS = 2
 START_DELAY_NS = 500_000_000  # from "all live" to the first send
+DRAIN_S = 3.0  # how long clients keep listening after the last send
 
 
 def fresh_database() -> tuple[str, str]:
@@ -210,12 +211,13 @@ def drive(
     spread over the sending clients, for `duration_s`."""
     senders = sum(1 for c in clients if c.peer_id is not None) or 1
     interval = senders / rate if rate > 0 else duration_s * 10
+    drain_s = min(DRAIN_S, duration_s)  # a short (--quick) run waits less for stragglers
     measured = Measured(server_pid) if server_pid else None
     context = multiprocessing.get_context("spawn")
     with context.Manager() as manager, context.Pool(GENERATORS) as pool:
         ready, go = manager.Queue(), manager.Queue()
         plans = [
-            LoadPlan(url, clients[i::GENERATORS], interval, duration_s, ready, go)
+            LoadPlan(url, clients[i::GENERATORS], interval, duration_s, ready, go, drain_s)
             for i in range(GENERATORS)
         ]
         pending = pool.map_async(run_plan, plans)
@@ -231,7 +233,7 @@ def drive(
         cpu = (measured.cpu_seconds() - cpu_before) if measured else 0.0
         wall = time.monotonic() - wall_before
         rss = measured.rss_bytes() if measured else 0
-        results: list[LoadResult] = pending.get(timeout=duration_s + 120)
+        results: list[LoadResult] = pending.get(timeout=duration_s + drain_s + 120)
     return summarize(results, rate, len(clients), duration_s, cpu / wall * 100, rss)
 
 

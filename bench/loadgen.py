@@ -48,7 +48,7 @@ class LoadPlan:
     # common start (monotonic ns, shared by processes on one host) from `go`
     ready: Queue[int]
     go: Queue[int]
-    drain_s: float = 3.0
+    drain_s: float
 
 
 @dataclass

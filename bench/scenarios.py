@@ -61,7 +61,7 @@ class Sizes:
 
     @classmethod
     def quick(cls) -> Sizes:
-        return cls(2, (100, 1000), (500,), (500, 1500), 500, (1000,), 100, 100, 20_000, 50)
+        return cls(2, (100, 500), (500,), (500, 1500), 300, (1000,), 100, 100, 10_000, 50)
 
 
 def _row(summary: LoadSummary, **extra: Any) -> dict[str, Any]:
@@ -134,7 +134,7 @@ def _idle_rss(server: BenchChat | EchoServer, tokens: list[str], sizes: Sizes) -
         time.sleep(1)  # let start-up settle
         before = Measured(server.process_pid).rss_bytes()
         clients = [Assignment(i, f"idle{i}", token, None) for i, token in enumerate(tokens)]
-        hold = 10 + sizes.idle_connections / 1000
+        hold = sizes.duration_s + sizes.idle_connections / 1000
         summary = drive(server.ws_url, clients, 0, hold, server.process_pid)
         after = summary.server_rss_mb * 2**20
         connected = sizes.idle_connections - summary.connect_failures
