@@ -46,7 +46,7 @@ class LoadPlan:
     duration_s: float
     # the barrier: this process says on `ready` when all its clients are live, and reads the
     # common start (monotonic ns, shared by processes on one host) from `go`
-    ready: Queue[int]
+    ready: Queue[None]
     go: Queue[int]
     drain_s: float
 
@@ -114,20 +114,19 @@ class _Start:
     def __init__(self, plan: LoadPlan) -> None:
         self._plan = plan
         self._pending = len(plan.clients)
-        self._live = 0
         self.at_ns: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         self._announce: asyncio.Task[None] | None = None
         if not plan.clients:
             self._announce = asyncio.create_task(self._wait_for_go())
 
-    def settled(self, *, live: bool) -> None:
+    def settled(self) -> None:
+        """One client is live, or has been given up on."""
         self._pending -= 1
-        self._live += live
         if self._pending == 0:
             self._announce = asyncio.create_task(self._wait_for_go())
 
     async def _wait_for_go(self) -> None:
-        self._plan.ready.put(self._live)
+        self._plan.ready.put(None)
         self.at_ns.set_result(await asyncio.to_thread(self._plan.go.get, timeout=CONNECT_TIMEOUT_S))
 
 
@@ -142,7 +141,7 @@ async def _client(
             ping_interval=None,
         )
     except (OSError, websockets.WebSocketException, TimeoutError):
-        start.settled(live=False)
+        start.settled()
         return False
     live = asyncio.Event()
 
@@ -160,11 +159,11 @@ async def _client(
     try:
         await asyncio.wait_for(live.wait(), CONNECT_TIMEOUT_S)
     except TimeoutError:
-        start.settled(live=False)
+        start.settled()
         await ws.close()
         await reader
         return False
-    start.settled(live=True)
+    start.settled()
     start_at_ns = await start.at_ns
     if who.peer_id is not None:
         await _send_on_schedule(plan, who, ws, sent, start_at_ns)
