@@ -7,9 +7,10 @@ goes into one `= ANY(...)` query, and an idle server pays one event-loop turn fo
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Hashable
 from typing import TYPE_CHECKING, Generic, TypeVar
+
+from app.batching import Batcher
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -22,39 +23,12 @@ MAX_BATCH = 1000
 class Coalescer(Generic[K, V]):
     def __init__(self, fetch: Callable[[list[K]], Awaitable[dict[K, V]]]) -> None:
         self._fetch = fetch
-        self._waiting: dict[K, list[asyncio.Future[V | None]]] = {}
-        self._drainer: asyncio.Task[None] | None = None
+        self._lookups: Batcher[K, V | None] = Batcher(self._fetch_distinct, MAX_BATCH)
 
     async def get(self, key: K) -> V | None:
         """The value for `key`, or None when the lookup found nothing for it."""
-        future: asyncio.Future[V | None] = asyncio.get_running_loop().create_future()
-        self._waiting.setdefault(key, []).append(future)
-        if self._drainer is None:
-            self._drainer = asyncio.get_running_loop().create_task(self._drain())
-        return await future
+        return await self._lookups.submit(key)
 
-    async def _drain(self) -> None:
-        try:
-            while self._waiting:
-                batch = {key: self._waiting.pop(key) for key in list(self._waiting)[:MAX_BATCH]}
-                try:
-                    found = await self._fetch(list(batch))
-                except Exception as exc:  # every caller of this batch gets the error
-                    _settle(batch, {}, exc)
-                else:
-                    _settle(batch, found, None)
-        finally:
-            self._drainer = None
-
-
-def _settle(
-    batch: dict[K, list[asyncio.Future[V | None]]], found: dict[K, V], failure: Exception | None
-) -> None:
-    for key, futures in batch.items():
-        for future in futures:
-            if future.done():  # its caller gave up
-                continue
-            if failure is None:
-                future.set_result(found.get(key))
-            else:
-                future.set_exception(failure)
+    async def _fetch_distinct(self, keys: list[K]) -> list[V | None]:
+        found = await self._fetch(list(dict.fromkeys(keys)))
+        return [found.get(key) for key in keys]

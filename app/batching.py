@@ -1,0 +1,53 @@
+"""Batching for the hot path: calls made while one batch is in flight go together in the next.
+
+Under light load a batch is one call, made at once; under heavy load batches grow, and what a
+batch costs (a round trip, a commit) is shared by every call in it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Sequence
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class Batcher(Generic[T, R]):
+    """`run` takes a batch of items and returns one outcome per item, in order: a result, or
+    the exception that item's caller gets. An exception raised by `run` goes to them all."""
+
+    def __init__(
+        self, run: Callable[[list[T]], Awaitable[Sequence[R | Exception]]], max_batch: int
+    ) -> None:
+        self._run = run
+        self._max_batch = max_batch
+        self._pending: list[tuple[T, asyncio.Future[R]]] = []
+        self._worker: asyncio.Task[None] | None = None
+
+    async def submit(self, item: T) -> R:
+        future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
+        self._pending.append((item, future))
+        if self._worker is None or self._worker.done():
+            self._worker = asyncio.create_task(self._work())
+        return await future
+
+    async def _work(self) -> None:
+        while self._pending:
+            batch = self._pending[: self._max_batch]
+            del self._pending[: len(batch)]
+            outcomes: Sequence[R | Exception]
+            try:
+                outcomes = await self._run([item for item, _ in batch])
+            except Exception as exc:
+                outcomes = [exc] * len(batch)
+            for (_, future), outcome in zip(batch, outcomes, strict=True):
+                if future.done():  # its caller gave up
+                    continue
+                if isinstance(outcome, Exception):
+                    future.set_exception(outcome)
+                else:
+                    future.set_result(outcome)

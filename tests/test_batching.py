@@ -1,0 +1,68 @@
+"""The batcher behind group commit and the rate limit's pipelines (unit tests)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from app.batching import Batcher
+
+
+class Doubler:
+    """Doubles each item; a negative item is that caller's error."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.fail = fail
+        self.batches: list[list[int]] = []
+
+    async def run(self, items: list[int]) -> list[int | Exception]:
+        self.batches.append(items)
+        await asyncio.sleep(0.01)
+        if self.fail:
+            raise RuntimeError("broker down")
+        return [ValueError(f"negative: {i}") if i < 0 else 2 * i for i in items]
+
+
+async def test_calls_at_once_share_one_batch_in_order() -> None:
+    doubler = Doubler()
+    batcher = Batcher(doubler.run, max_batch=10)
+    assert await asyncio.gather(*(batcher.submit(i) for i in (3, 1, 3))) == [6, 2, 6]
+    assert doubler.batches == [[3, 1, 3]]  # repeated items are each run: nothing is merged
+
+
+async def test_calls_during_a_batch_go_in_the_next_and_batches_are_capped() -> None:
+    doubler = Doubler()
+    batcher = Batcher(doubler.run, max_batch=2)
+    first = asyncio.create_task(batcher.submit(1))
+    await asyncio.sleep(0.001)  # the first batch is in flight
+    later = await asyncio.gather(*(batcher.submit(i) for i in (2, 3, 4)))
+    assert (await first, later) == (2, [4, 6, 8])
+    assert doubler.batches == [[1], [2, 3], [4]]
+
+
+async def test_an_item_error_goes_to_its_caller_only() -> None:
+    batcher = Batcher(Doubler().run, max_batch=10)
+    results = await asyncio.gather(batcher.submit(1), batcher.submit(-1), return_exceptions=True)
+    assert results[0] == 2
+    assert isinstance(results[1], ValueError)
+
+
+async def test_a_failed_batch_fails_its_callers_and_the_next_batch_runs() -> None:
+    doubler = Doubler(fail=True)
+    batcher = Batcher(doubler.run, max_batch=10)
+    results = await asyncio.gather(batcher.submit(1), batcher.submit(2), return_exceptions=True)
+    assert [str(r) for r in results] == ["broker down", "broker down"]
+    doubler.fail = False
+    assert await batcher.submit(5) == 10
+
+
+async def test_a_caller_that_gives_up_does_not_disturb_the_rest() -> None:
+    batcher = Batcher(Doubler().run, max_batch=10)
+    impatient = asyncio.create_task(batcher.submit(1))
+    patient = asyncio.create_task(batcher.submit(2))
+    await asyncio.sleep(0)
+    impatient.cancel()
+    assert await patient == 4
+    with pytest.raises(asyncio.CancelledError):
+        await impatient
