@@ -30,7 +30,7 @@ WITH existing AS (
     SELECT participant1_id, participant2_id, 1 FROM target
     WHERE NOT EXISTS (SELECT 1 FROM existing) AND (SELECT count(*) FROM locked) > 0
     ON CONFLICT (participant1_id, participant2_id)
-        DO UPDATE SET message_count = c.message_count + 1
+        DO UPDATE SET message_count = c.message_count + 1, updated_at = now()
     RETURNING c.id, c.participant1_id, c.participant2_id, c.message_count,
               (c.xmax = 0) AS created
 ), heads AS (
@@ -66,18 +66,103 @@ SELECT e.id, e.conversation_id, e.sender_id, e.recipient_id, e.content, e.status
        e.sender_seq, NULL, NULL
 FROM existing e;
 
--- name: lock_logs_for_sends
--- Before a batch of sends: lock every log the batch will append to, in user id order.
-SELECT h.user_id
-FROM outbox_heads h
-WHERE h.user_id IN (
-    SELECT unnest(%(sender_ids)s::uuid[])
-    UNION SELECT unnest(%(recipient_ids)s::uuid[])
-    UNION SELECT c.participant1_id FROM conversations c WHERE c.id = ANY(%(conversation_ids)s::uuid[])
-    UNION SELECT c.participant2_id FROM conversations c WHERE c.id = ANY(%(conversation_ids)s::uuid[])
+-- name: send_messages
+-- A batch of sends in one statement: what send_message does for one, done for all of them
+-- at once (arrays of the same fields, in arrival order). A pair's messages take consecutive
+-- positions and a user's events consecutive seqs, in arrival order; each conversation and
+-- each log is updated once, by the batch's count. Under load this costs a third of the
+-- database time of one statement per send; for a single send, send_message is cheaper.
+-- Rows come back with `idx`, the send's 1-based place in the arrays; a send with no row is
+-- not the sender's conversation. Two sends of one client_message_id in one batch violate the
+-- unique key and fail it, like any error: the caller then writes its sends one by one.
+WITH req AS (
+    SELECT r.*
+    FROM unnest(%(sender_ids)s::uuid[], %(recipient_ids)s::uuid[], %(conversation_ids)s::uuid[],
+                %(contents)s::text[], %(client_message_ids)s::text[])
+         WITH ORDINALITY AS r (sender_id, recipient_id, conversation_id, content,
+                               client_message_id, idx)
+), existing AS (  -- resends of a stored client_message_id: returned as they are
+    SELECT req.idx, m.*
+    FROM req
+    JOIN messages m
+      ON m.sender_id = req.sender_id AND m.client_message_id = req.client_message_id
+), target AS (  -- the new sends with their canonical pair; not the sender's: left out
+    SELECT req.*, least(req.sender_id, req.recipient_id) AS p1,
+           greatest(req.sender_id, req.recipient_id) AS p2
+    FROM req
+    WHERE req.recipient_id IS NOT NULL
+      AND req.idx NOT IN (SELECT idx FROM existing)
+    UNION ALL
+    SELECT req.*, c.participant1_id, c.participant2_id
+    FROM req
+    JOIN conversations c
+      ON c.id = req.conversation_id AND req.sender_id IN (c.participant1_id, c.participant2_id)
+    WHERE req.idx NOT IN (SELECT idx FROM existing)
+), events AS (  -- each new message is one event in each participant's log
+    SELECT t.idx, t.p1 AS user_id FROM target t
+    UNION ALL
+    SELECT t.idx, t.p2 FROM target t
+), locked AS (  -- every log the batch appends to, locked in user id order first
+    SELECT h.user_id
+    FROM outbox_heads h
+    WHERE h.user_id IN (SELECT user_id FROM events)
+    ORDER BY h.user_id
+    FOR UPDATE OF h
+), pairs AS (
+    SELECT t.p1, t.p2, count(*) AS added FROM target t GROUP BY t.p1, t.p2
+), conv AS (  -- each conversation created or counted once, by how many it gains
+    INSERT INTO conversations AS c (participant1_id, participant2_id, message_count)
+    SELECT p1, p2, added FROM pairs
+    WHERE (SELECT count(*) FROM locked) > 0
+    ON CONFLICT (participant1_id, participant2_id)
+        DO UPDATE SET message_count = c.message_count + excluded.message_count, updated_at = now()
+    RETURNING c.id, c.participant1_id AS p1, c.participant2_id AS p2, c.message_count,
+              (c.xmax = 0) AS created
+), heads AS (  -- each log advanced once; its new events number from first_seq + 1
+    UPDATE outbox_heads h
+    SET last_seq = h.last_seq + added.n
+    FROM (SELECT user_id, count(*) AS n FROM events GROUP BY user_id) added
+    WHERE h.user_id = added.user_id AND (SELECT count(*) FROM conv) > 0
+    RETURNING h.user_id, h.last_seq - added.n AS first_seq
+), seqs AS (
+    SELECT e.idx, e.user_id,
+           heads.first_seq + row_number() OVER (PARTITION BY e.user_id ORDER BY e.idx) AS seq
+    FROM events e JOIN heads USING (user_id)
+), placed AS (  -- each message's position: the pair's new ones, in arrival order
+    SELECT t.idx, t.sender_id, t.content, t.client_message_id, conv.id AS conversation_id,
+           conv.message_count - pairs.added + row_number() OVER in_pair AS position,
+           conv.created AND row_number() OVER in_pair = 1 AS created,
+           CASE WHEN t.sender_id = t.p1 THEN t.p2 ELSE t.p1 END AS recipient_id
+    FROM target t
+    JOIN conv USING (p1, p2)
+    JOIN pairs USING (p1, p2)
+    WINDOW in_pair AS (PARTITION BY conv.id ORDER BY t.idx)
+), message AS (
+    INSERT INTO messages (conversation_id, position, sender_id, recipient_id, content,
+                          client_message_id, sender_seq)
+    SELECT p.conversation_id, p.position, p.sender_id, p.recipient_id, p.content,
+           p.client_message_id, s.seq
+    FROM placed p
+    JOIN seqs s ON s.idx = p.idx AND s.user_id = p.sender_id
+    RETURNING *
+), logged AS (
+    INSERT INTO outbox (user_id, seq, event, message_id)
+    SELECT s.user_id, s.seq, 'message:received', m.id
+    FROM message m
+    JOIN placed p USING (conversation_id, position)
+    JOIN seqs s ON s.idx = p.idx
 )
-ORDER BY h.user_id
-FOR UPDATE;
+SELECT p.idx, m.id, m.conversation_id, m.sender_id, m.recipient_id, m.content, m.status,
+       m.created_at, m.delivered_at, m.read_at, m.client_message_id,
+       m.sender_seq, s.seq AS recipient_seq, p.created
+FROM message m
+JOIN placed p USING (conversation_id, position)
+JOIN seqs s ON s.idx = p.idx AND s.user_id = m.recipient_id
+UNION ALL
+SELECT e.idx, e.id, e.conversation_id, e.sender_id, e.recipient_id, e.content, e.status,
+       e.created_at, e.delivered_at, e.read_at, e.client_message_id,
+       e.sender_seq, NULL, NULL
+FROM existing e;
 
 -- name: message_by_client_message_id
 SELECT id, conversation_id, sender_id, recipient_id, content, status,

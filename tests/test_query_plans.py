@@ -68,11 +68,12 @@ def test_history_pages_read_one_index_range(
         "history_range",
         {"conversation_id": ids["conversation"], "first": first, "last": last},
     )
-    kinds = [n["Node Type"] for n in nodes]
-    assert "Seq Scan" not in kinds
-    assert "Sort" not in kinds
-    scans = [n for n in nodes if n["Node Type"] in ("Index Scan", "Index Only Scan")]
-    assert [n["Index Name"] for n in scans] == ["messages_conversation_position_key"]
+    assert "Seq Scan" not in [n["Node Type"] for n in nodes]
+    # an index scan of the range, or a bitmap of it (then a sort of the page): either way the
+    # index is searched by conversation and position, so nothing outside the page is read
+    scans = [n for n in nodes if "Index Name" in n]
+    assert {n["Index Name"] for n in scans} == {"messages_conversation_position_key"}
+    assert all("position" in n["Index Cond"] for n in scans), scans
 
 
 def test_keyset_anchor_is_a_primary_key_lookup(

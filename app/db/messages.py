@@ -82,18 +82,22 @@ async def send_message(conn: Conn, request: SendRequest) -> Stored | None:
 
 
 async def send_messages(conn: Conn, requests: Sequence[SendRequest]) -> list[Stored | None]:
-    """Stores several sends in one transaction, pipelined: one round trip, one commit. If any
-    fails, none is stored and the error is raised (the caller retries them one by one)."""
-    logs = {
-        "sender_ids": [r.sender_id for r in requests],
-        "recipient_ids": [r.recipient_id for r in requests if r.recipient_id is not None],
-        "conversation_ids": [r.conversation_id for r in requests if r.conversation_id is not None],
-    }
-    async with conn.pipeline():
-        async with conn.transaction():
-            await conn.execute(SQL["lock_logs_for_sends"], logs)
-            cursors = [await conn.execute(SQL["send_message"], r.params()) for r in requests]
-        return [stored_from_row(await cursor.fetchone()) for cursor in cursors]
+    """Stores several sends in one statement: one round trip, one commit. If any fails, none
+    is stored and the error is raised (the caller retries them one by one)."""
+    cur = await conn.execute(
+        SQL["send_messages"],
+        {
+            "sender_ids": [r.sender_id for r in requests],
+            "recipient_ids": [r.recipient_id for r in requests],
+            "conversation_ids": [r.conversation_id for r in requests],
+            "contents": [r.content for r in requests],
+            "client_message_ids": [r.client_message_id for r in requests],
+        },
+    )
+    stored: list[Stored | None] = [None] * len(requests)
+    for row in await cur.fetchall():
+        stored[row[0] - 1] = stored_from_row(row[1:])
+    return stored
 
 
 async def message_by_client_message_id(

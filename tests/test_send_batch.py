@@ -1,0 +1,124 @@
+"""The batch send statement (group commit under load) against the real database: a batch
+stores what the same sends one by one would."""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING, Any
+
+import psycopg
+import pytest
+from psycopg import errors as pg_errors
+
+from app.db.messages import SendRequest, send_message, send_messages
+from tests.support.accounts import bulk_users
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+Conn = psycopg.AsyncConnection[tuple[Any, ...]]
+
+
+@pytest.fixture
+async def conn(database_url: str) -> AsyncIterator[Conn]:
+    async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as c:
+        yield c
+
+
+async def test_a_batch_numbers_positions_and_seqs_in_arrival_order(
+    conn: Conn, database_url: str
+) -> None:
+    a, b, c = (uuid.UUID(u.id) for u in bulk_users(database_url, 3, "batch"))
+    first = await send_message(conn, SendRequest(a, "before", recipient_id=b))
+    assert first is not None
+    ab = first.message.conversation_id
+    stored = await send_messages(
+        conn,
+        [
+            SendRequest(b, "two", conversation_id=ab),
+            SendRequest(a, "one to c", recipient_id=c),  # a new conversation
+            SendRequest(a, "three", recipient_id=b, client_message_id="k1"),
+            SendRequest(c, "two to a", recipient_id=a),
+            SendRequest(c, "not mine", conversation_id=ab),  # c is not in a-b
+        ],
+    )
+    assert [s.message.content if s else None for s in stored] == [
+        "two",
+        "one to c",
+        "three",
+        "two to a",
+        None,
+    ]
+    two, to_c, three, from_c, _ = stored
+    assert two and to_c and three and from_c
+    assert (two.message.conversation_id, three.message.conversation_id) == (ab, ab)
+    assert to_c.message.conversation_id == from_c.message.conversation_id != ab
+    assert [to_c.created_conversation, from_c.created_conversation, two.created_conversation] == [
+        True,
+        False,
+        False,
+    ]
+    # a's log: "before" was 1; then two, one to c, three, two to a, in that order
+    assert [two.recipient_seq, to_c.sender_seq, three.sender_seq, from_c.recipient_seq] == [
+        2,
+        3,
+        4,
+        5,
+    ]
+    assert [two.sender_seq, three.recipient_seq] == [2, 3]  # b's log
+    assert [to_c.recipient_seq, from_c.sender_seq] == [1, 2]  # c's log
+    assert await positions(conn, ab) == ["before", "two", "three"]
+    assert await log_of(conn, a) == ["before", "two", "one to c", "three", "two to a"]
+
+
+async def test_a_resend_in_a_batch_returns_the_original(conn: Conn, database_url: str) -> None:
+    a, b = (uuid.UUID(u.id) for u in bulk_users(database_url, 2, "batch"))
+    original = await send_message(conn, SendRequest(a, "hi", recipient_id=b, client_message_id="m"))
+    assert original is not None
+    again, new = await send_messages(
+        conn,
+        [
+            SendRequest(a, "hi, edited", recipient_id=b, client_message_id="m"),
+            SendRequest(b, "hello", recipient_id=a),
+        ],
+    )
+    assert again is not None and new is not None
+    assert (again.message.id, again.message.content, again.is_new) == (
+        original.message.id,
+        "hi",
+        False,
+    )
+    assert again.sender_seq == original.sender_seq
+    assert new.sender_seq == 2  # b's log: "hi", then "hello"; the resend appended nothing
+    assert await log_of(conn, a) == ["hi", "hello"]
+
+
+async def test_a_failing_send_fails_the_whole_batch(conn: Conn, database_url: str) -> None:
+    """The caller then writes the sends one by one; nothing of the batch may be stored."""
+    a, b = (uuid.UUID(u.id) for u in bulk_users(database_url, 2, "batch"))
+    with pytest.raises(pg_errors.ForeignKeyViolation):
+        await send_messages(
+            conn,
+            [
+                SendRequest(a, "ok", recipient_id=b),
+                SendRequest(a, "nobody", recipient_id=uuid.uuid4()),
+            ],
+        )
+    assert await log_of(conn, a) == []
+
+
+async def positions(conn: Conn, conversation_id: uuid.UUID) -> list[str]:
+    cur = await conn.execute(
+        "SELECT content FROM messages WHERE conversation_id = %s ORDER BY position",
+        (conversation_id,),
+    )
+    return [row[0] for row in await cur.fetchall()]
+
+
+async def log_of(conn: Conn, user_id: uuid.UUID) -> list[str]:
+    cur = await conn.execute(
+        "SELECT m.content FROM outbox o JOIN messages m ON m.id = o.message_id"
+        " WHERE o.user_id = %s ORDER BY o.seq",
+        (user_id,),
+    )
+    return [row[0] for row in await cur.fetchall()]
