@@ -1,5 +1,7 @@
 """Per-user message rate limit: the `limits` moving window, in Redis when configured.
 
+In Redis, the hits of one moment share one round trip: each is limits' own moving-window
+script, run once per hit (so each is counted exactly as a lone hit would be), pipelined.
 When Redis does not answer, each process falls back to its own in-memory window, as the
 contract allows, and goes back to Redis on the next call that succeeds.
 """
@@ -9,49 +11,96 @@ from __future__ import annotations
 import logging
 import math
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
-from limits import parse
-from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits import RateLimitItem, parse
+from limits.aio.storage import MemoryStorage, RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
-from redis.asyncio import BlockingConnectionPool
+from redis.asyncio import BlockingConnectionPool, Redis
+from redis.exceptions import NoScriptError, RedisError
+
+from app.batching import Batcher
 
 if TYPE_CHECKING:
     from uuid import UUID
 
+    from limits.aio.storage.redis.redispy import RedispyBridge
+    from limits.util import WindowStats
+
 log = logging.getLogger("chat.rate_limit")
 NAMESPACE = "messages"
 REDIS_CONNECTIONS = 32
+MAX_BATCH = 500
 
 
 class MessageRateLimiter:
     def __init__(self, limit: str, redis_url: str | None) -> None:
         self._item = parse(limit)
         self._local = MovingWindowRateLimiter(MemoryStorage())
-        self._shared: MovingWindowRateLimiter | None = None
-        if redis_url:
-            storage: Storage = RedisStorage(
-                "async+" + redis_url,
-                implementation="redispy",
-                wrap_exceptions=True,
-                connection_pool=_blocking_pool(redis_url),  # type: ignore[arg-type] # documented, not annotated
-            )
-            self._shared = MovingWindowRateLimiter(storage)
+        self._shared = None if redis_url is None else SharedWindow(self._item, redis_url)
 
     async def hit(self, user_id: UUID) -> int | None:
+        """Counts one message; None when allowed, else the seconds to wait."""
         key = str(user_id)
-        limiters = [self._local] if self._shared is None else [self._shared, self._local]
-        for limiter in limiters:
+        if self._shared is not None:
             try:
-                if await limiter.hit(self._item, NAMESPACE, key):
-                    return None
-                stats = await limiter.get_window_stats(self._item, NAMESPACE, key)
+                return await self._shared.hit(key)
             except StorageError as exc:  # Redis unreachable: count in this process instead
                 log.warning("rate limit storage unavailable, counting locally: %s", exc)
-                continue
-            return max(1, math.ceil(stats.reset_time - time.time()))
-        return None
+        if await self._local.hit(self._item, NAMESPACE, key):
+            return None
+        return _retry_after(await self._local.get_window_stats(self._item, NAMESPACE, key))
+
+
+class SharedWindow:
+    """limits' moving window in Redis, its hits batched into pipelines."""
+
+    def __init__(self, item: RateLimitItem, redis_url: str) -> None:
+        self._item = item
+        pool = _blocking_pool(redis_url)
+        self._redis = Redis(connection_pool=pool)  # limits' client shares the pool
+        self._storage = RedisStorage(
+            "async+" + redis_url,
+            implementation="redispy",
+            wrap_exceptions=True,
+            connection_pool=pool,  # type: ignore[arg-type] # documented, not annotated
+        )
+        self._limiter = MovingWindowRateLimiter(self._storage)
+        self._hits: Batcher[str, bool] = Batcher(self._acquire, MAX_BATCH)
+
+    async def hit(self, key: str) -> int | None:
+        if await self._hits.submit(key):
+            return None
+        return _retry_after(await self._limiter.get_window_stats(self._item, NAMESPACE, key))
+
+    async def _acquire(self, keys: list[str]) -> list[bool]:
+        """What `MovingWindowRateLimiter.hit` does for one key, for each of `keys` in turn, in
+        one round trip."""
+        bridge = cast("RedispyBridge", self._storage.bridge)  # implementation="redispy"
+        script = bridge.lua_acquire_moving_window
+        args = (time.time(), self._item.amount, self._item.get_expiry(), 1)
+        try:
+            for _ in range(2):
+                async with self._redis.pipeline(transaction=False) as pipe:
+                    for key in keys:
+                        redis_key = bridge.prefixed_key(self._item.key_for(NAMESPACE, key))
+                        pipe.evalsha(script.sha, 1, redis_key, *args)
+                    results = await pipe.execute(raise_on_error=False)
+                # a restarted Redis has lost the script: every hit failed; load it, run again
+                if not any(isinstance(r, NoScriptError) for r in results):
+                    break
+                script.sha = await self._redis.script_load(script.script)
+        except RedisError as exc:
+            raise StorageError(exc) from exc
+        failed = [r for r in results if isinstance(r, Exception)]
+        if failed:
+            raise StorageError(failed[0])
+        return [bool(r) for r in results]
+
+
+def _retry_after(stats: WindowStats) -> int:
+    return max(1, math.ceil(stats.reset_time - time.time()))
 
 
 def _blocking_pool(redis_url: str) -> BlockingConnectionPool:

@@ -1,0 +1,37 @@
+"""The per-user rate limit against a real Redis: batched hits count as lone hits would."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import redis
+
+from app.services.rate_limit import MessageRateLimiter
+from tests.support.services import free_port
+
+
+async def test_hits_at_once_are_each_counted_and_shared_between_processes(redis_url: str) -> None:
+    processes = [MessageRateLimiter("5/minute", redis_url) for _ in range(2)]
+    user = uuid.uuid4()
+    answers = await asyncio.gather(*(processes[i % 2].hit(user) for i in range(20)))
+    assert answers.count(None) == 5
+    assert all(1 <= wait <= 60 for wait in answers if wait is not None)
+    assert await processes[0].hit(uuid.uuid4()) is None  # another user's window is their own
+
+
+async def test_a_redis_that_lost_its_scripts_still_counts(redis_url: str) -> None:
+    limiter = MessageRateLimiter("5/minute", redis_url)
+    user = uuid.uuid4()
+    before = await asyncio.gather(*(limiter.hit(user) for _ in range(3)))
+    redis.Redis.from_url(redis_url).script_flush()  # as a restarted Redis would have
+    after = await asyncio.gather(*(limiter.hit(user) for _ in range(3)))
+    assert [*before, *after].count(None) == 5
+
+
+async def test_without_redis_each_process_counts_alone() -> None:
+    limiter = MessageRateLimiter("3/minute", f"redis://127.0.0.1:{free_port()}/0")
+    user = uuid.uuid4()
+    answers = [await limiter.hit(user) for _ in range(4)]
+    assert answers[:3] == [None, None, None]
+    assert answers[3] is not None
