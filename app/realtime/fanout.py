@@ -35,8 +35,9 @@ def channel_of(user_id: object) -> str:
 
 
 class SupervisedRedisBackend(RedisBackend):
-    def __init__(self, url: str, on_resubscribed: Callable[[str], None]) -> None:
+    def __init__(self, url: str, own_prefix: str, on_resubscribed: Callable[[str], None]) -> None:
         super().__init__(url)
+        self._own_prefix = own_prefix.encode()
         self._conn = redis.Redis(
             connection_pool=redis.BlockingConnectionPool.from_url(
                 url, max_connections=8, timeout=1.0, socket_timeout=1.0, socket_connect_timeout=1.0
@@ -84,6 +85,8 @@ class SupervisedRedisBackend(RedisBackend):
         kind = message["type"]
         channel = message["channel"].decode()
         if kind == "message":
+            if message["data"].startswith(self._own_prefix):
+                return  # this process published it, and delivered it here when it did
             self._queue.put_nowait(Event(channel=channel, message=message["data"].decode()))
         elif kind == "subscribe":
             if channel in self._confirmed:  # redis-py reconnected and subscribed again
@@ -93,7 +96,11 @@ class SupervisedRedisBackend(RedisBackend):
             self._confirmed.discard(channel)
 
 
-def create_broadcast(redis_url: str | None, on_resubscribed: Callable[[str], None]) -> Broadcast:
+def create_broadcast(
+    redis_url: str | None, own_prefix: str, on_resubscribed: Callable[[str], None]
+) -> Broadcast:
+    """Fan-out through Redis, or in-process without it. A message starting with `own_prefix`
+    is this process's own: Redis sends it back, and it is dropped as it arrives."""
     if redis_url is None:
         return Broadcast(backend=MemoryBackend("memory://"))
-    return Broadcast(backend=SupervisedRedisBackend(redis_url, on_resubscribed))
+    return Broadcast(backend=SupervisedRedisBackend(redis_url, own_prefix, on_resubscribed))

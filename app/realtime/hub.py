@@ -49,10 +49,12 @@ class Hub:
     ) -> None:
         self._replay = replay
         self._check_seconds = check_seconds
-        self._broadcast: Broadcast = create_broadcast(redis_url, self._on_resubscribed)
+        self._process = uuid.uuid4().hex[:12]
+        self._broadcast: Broadcast = create_broadcast(
+            redis_url, f"{self._process}|", self._on_resubscribed
+        )
         backend = self._broadcast._backend  # noqa: SLF001 - broadcaster exposes no accessor
         self._redis = backend if isinstance(backend, SupervisedRedisBackend) else None
-        self._process = uuid.uuid4().hex[:12]
         self._unpublished: list[tuple[str, str]] = []
         self._publisher: asyncio.Task[None] | None = None
         self._connections: dict[UUID, set[Connection]] = {}
@@ -136,9 +138,7 @@ class Hub:
             subscribed.set()  # never leave attach() waiting
 
     def _dispatch(self, user_id: UUID, envelope: str) -> None:
-        process, seq_text, origin, text = envelope.split("|", 3)
-        if process == self._process:
-            return  # delivered locally when published
+        _, seq_text, origin, text = envelope.split("|", 3)  # another process's (see publish)
         item = _item(int(seq_text) if seq_text else None, origin or None, text)
         for connection in self._connections.get(user_id, ()):
             connection.offer(item)
@@ -149,7 +149,7 @@ class Hub:
         self, event: str, data: Message | StatusChange | object, deliveries: Sequence[Delivery]
     ) -> None:
         """Delivers to this process's connections at once, and through Redis to the others
-        (which skip what this process published: it was delivered here already). Publishing
+        (this process drops its own publications as Redis sends them back). Publishing
         does not wait for Redis: one task sends what accumulates, in order, pipelined."""
         encoded = encode_data(data)
         remote: list[tuple[str, str]] = []
