@@ -18,24 +18,42 @@ R = TypeVar("R")
 
 class Batcher(Generic[T, R]):
     """`run` takes a batch of items and returns one outcome per item, in order: a result, or
-    the exception that item's caller gets. An exception raised by `run` goes to them all."""
+    the exception that item's caller gets. An exception raised by `run` goes to them all.
+    Up to `in_flight` batches run at once: with more than one, a batch can form and start
+    while another waits on its round trip."""
 
     def __init__(
-        self, run: Callable[[list[T]], Awaitable[Sequence[R | Exception]]], max_batch: int
+        self,
+        run: Callable[[list[T]], Awaitable[Sequence[R | Exception]]],
+        max_batch: int,
+        in_flight: int = 1,
     ) -> None:
         self._run = run
         self._max_batch = max_batch
+        self._in_flight = in_flight
         self._pending: list[tuple[T, asyncio.Future[R]]] = []
-        self._worker: asyncio.Task[None] | None = None
+        # counted down by the worker itself as it ends, not by a done-callback: the caller of
+        # its last batch resumes first, and its next call must not count a finished worker
+        self._running = 0
+        self._workers: set[asyncio.Task[None]] = set()  # references, so none is collected
 
     async def submit(self, item: T) -> R:
         future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
         self._pending.append((item, future))
-        if self._worker is None or self._worker.done():
-            self._worker = asyncio.create_task(self._work())
+        if self._running < self._in_flight:
+            self._running += 1
+            worker = asyncio.create_task(self._work())
+            self._workers.add(worker)
+            worker.add_done_callback(self._workers.discard)
         return await future
 
     async def _work(self) -> None:
+        try:
+            await self._work_through_pending()
+        finally:
+            self._running -= 1
+
+    async def _work_through_pending(self) -> None:
         while self._pending:
             batch = self._pending[: self._max_batch]
             del self._pending[: len(batch)]

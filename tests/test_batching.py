@@ -66,3 +66,26 @@ async def test_a_caller_that_gives_up_does_not_disturb_the_rest() -> None:
     assert await patient == 4
     with pytest.raises(asyncio.CancelledError):
         await impatient
+
+
+async def test_with_two_in_flight_a_batch_starts_while_another_waits() -> None:
+    doubler = Doubler()
+    batcher = Batcher(doubler.run, max_batch=10, in_flight=2)
+    first = asyncio.create_task(batcher.submit(1))
+    await asyncio.sleep(0.001)  # the first batch is in flight
+    second = asyncio.create_task(batcher.submit(2))
+    await asyncio.sleep(0.001)  # so is the second
+    third = await asyncio.gather(batcher.submit(3), batcher.submit(4))
+    assert (await first, await second, list(third)) == (2, 4, [6, 8])
+    assert doubler.batches == [[1], [2], [3, 4]]
+
+
+async def test_a_call_right_after_a_batch_finishes_is_run() -> None:
+    """The caller of the last batch resumes before the batch's worker is gone: its next call
+    must still start a batch, not wait for a worker that has finished."""
+    batcher = Batcher(Doubler().run, max_batch=10)
+
+    async def one_after_another() -> list[int]:
+        return [await batcher.submit(i) for i in range(3)]
+
+    assert await asyncio.wait_for(one_after_another(), timeout=1) == [0, 2, 4]

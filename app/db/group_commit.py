@@ -3,8 +3,11 @@
 While one batch of sends is being written, the sends that arrive meanwhile wait, and go
 together in the next batch: one statement, one transaction, one commit (one WAL flush) for
 all of them. Under light load a batch is one send, written by the single-send statement;
-under heavy load the batches grow and the cost per message falls. Writing one batch at a
-time per process also fixes the order in which this process takes conversation and log locks.
+under heavy load the batches grow and the cost per message falls.
+
+Two batches may be in flight, so one is written while the other waits for its commit. They
+cannot deadlock or reorder a user's events: each statement locks the logs it appends to in
+user id order before anything else, and a connection sends one message at a time.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("chat.group_commit")
 MAX_BATCH = 128
+IN_FLIGHT = 2
 
 Outcome = Stored | None | Exception
 
@@ -27,7 +31,9 @@ Outcome = Stored | None | Exception
 class GroupCommit:
     def __init__(self, db: Database, max_batch: int = MAX_BATCH) -> None:
         self._db = db
-        self._batcher: Batcher[SendRequest, Stored | None] = Batcher(self._write, max_batch)
+        self._batcher: Batcher[SendRequest, Stored | None] = Batcher(
+            self._write, max_batch, IN_FLIGHT
+        )
 
     async def send(self, request: SendRequest) -> Stored | None:
         return await self._batcher.submit(request)
