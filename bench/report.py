@@ -18,6 +18,11 @@ def _max_passing(rows: list[dict[str, Any]]) -> float:
     return max(passing) if passing else 0.0
 
 
+def _floor_columns(row: dict[str, Any]) -> str:
+    floor = row.get("floor_ms")
+    return f"{floor} | {row['ms'] / floor:.1f}x" if floor else "- | -"
+
+
 def _latency_table(rows: list[dict[str, Any]]) -> list[str]:
     lines = [
         "| workers | connections | offered msg/s | delivered msg/s | p50 ms | p95 ms | p99 ms | p99.9 ms | max ms | lost | dup | reordered | server CPU % | server RSS MB |",
@@ -148,18 +153,19 @@ def write_report(results: dict[str, Any], directory: Path, stem: str) -> None:
         lines += [
             "## 4. Replay",
             "",
-            "| case | size | received / complete | ms |",
-            "|---|---|---|---|",
+            "| case | size | received / complete | ms | floor ms (echo relay) | ratio |",
+            "|---|---|---|---|---|---|",
         ]
         for r in results["replay"]:
             if r["scenario"] == "replay":
                 lines.append(
-                    f"| backlog on reconnect | {r['backlog']} missed | {r['received']} | {r['ms']} |"
+                    f"| backlog on reconnect | {r['backlog']} missed | {r['received']} | {r['ms']} | "
+                    f"{_floor_columns(r)} |"
                 )
             else:
                 lines.append(
                     f"| reconnect storm | {r['clients']} clients x {r['backlog_each']} missed | "
-                    f"{r['complete']} complete | {r['ms']} |"
+                    f"{r['complete']} complete | {r['ms']} | {_floor_columns(r)} |"
                 )
         lines.append("")
     if "history" in results:

@@ -17,7 +17,6 @@ from bench.harness import (
     EchoServer,
     LoadSummary,
     Measured,
-    User,
     drive,
     pairs_of,
     seed_conversation,
@@ -148,12 +147,11 @@ def _idle_rss(server: BenchChat | EchoServer, tokens: list[str], sizes: Sizes) -
     }
 
 
-async def _receive_backlog(ws_url: str, user: User) -> tuple[float, int]:
+async def _receive_backlog(url: str) -> tuple[float, int]:
+    """Connects, and counts the frames before session:ready: the backlog."""
     started = time.perf_counter()
     count = 0
-    async with websockets.connect(
-        f"{ws_url}?token={user.token}", max_size=None, open_timeout=120
-    ) as ws:
+    async with websockets.connect(url, max_size=None, open_timeout=120) as ws:
         async for raw in ws:
             frame = json.loads(raw)
             if frame["event"] == "session:ready":
@@ -162,33 +160,48 @@ async def _receive_backlog(ws_url: str, user: User) -> tuple[float, int]:
     return time.perf_counter() - started, count
 
 
+async def _storm(urls: list[str]) -> tuple[float, list[int]]:
+    started = time.perf_counter()
+    results = await asyncio.gather(*(_receive_backlog(url) for url in urls))
+    return time.perf_counter() - started, [count for _, count in results]
+
+
 def replay(database_url: str, sizes: Sizes) -> list[dict[str, Any]]:
-    """4. Time to receive a backlog of missed messages, and a reconnect storm."""
+    """4. Time to receive a backlog of missed messages, and a reconnect storm; each also from
+    the echo relay sending as many frames (the floor)."""
     rows = []
+    floor = EchoServer().start()
     server = start_chat(database_url)
     try:
         for backlog in sizes.backlogs:
             sender, recipient = seed_users(database_url, 2)
             seed_conversation(database_url, sender, recipient, backlog)
-            seconds, count = asyncio.run(_receive_backlog(server.ws_url, recipient))
+            seconds, count = asyncio.run(
+                _receive_backlog(f"{server.ws_url}?token={recipient.token}")
+            )
+            floor_seconds, _ = asyncio.run(
+                _receive_backlog(f"{floor.ws_url}?token={recipient.id}&backlog={backlog}")
+            )
             rows.append(
                 {
                     "scenario": "replay",
                     "backlog": backlog,
                     "received": count,
                     "ms": round(seconds * 1000, 1),
+                    "floor_ms": round(floor_seconds * 1000, 1),
                 }
             )
         users = seed_users(database_url, sizes.storm_clients + 1)
         for recipient in users[1:]:
             seed_conversation(database_url, users[0], recipient, sizes.storm_backlog)
-
-        async def storm() -> tuple[float, list[int]]:
-            started = time.perf_counter()
-            results = await asyncio.gather(*(_receive_backlog(server.ws_url, u) for u in users[1:]))
-            return time.perf_counter() - started, [count for _, count in results]
-
-        seconds, counts = asyncio.run(storm())
+        seconds, counts = asyncio.run(
+            _storm([f"{server.ws_url}?token={u.token}" for u in users[1:]])
+        )
+        floor_seconds, _ = asyncio.run(
+            _storm(
+                [f"{floor.ws_url}?token={u.id}&backlog={sizes.storm_backlog}" for u in users[1:]]
+            )
+        )
         rows.append(
             {
                 "scenario": "storm",
@@ -196,10 +209,12 @@ def replay(database_url: str, sizes: Sizes) -> list[dict[str, Any]]:
                 "backlog_each": sizes.storm_backlog,
                 "complete": sum(1 for c in counts if c == sizes.storm_backlog),
                 "ms": round(seconds * 1000, 1),
+                "floor_ms": round(floor_seconds * 1000, 1),
             }
         )
     finally:
         server.stop()
+        floor.stop()
     return rows
 
 
