@@ -32,28 +32,19 @@ class Batcher(Generic[T, R]):
         self._max_batch = max_batch
         self._in_flight = in_flight
         self._pending: list[tuple[T, asyncio.Future[R]]] = []
-        # counted down by the worker itself as it ends, not by a done-callback: the caller of
-        # its last batch resumes first, and its next call must not count a finished worker
-        self._running = 0
-        self._workers: set[asyncio.Task[None]] = set()  # references, so none is collected
+        self._workers: set[asyncio.Task[None]] = set()
 
     async def submit(self, item: T) -> R:
         future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
         self._pending.append((item, future))
-        if self._running < self._in_flight:
-            self._running += 1
-            worker = asyncio.create_task(self._work())
-            self._workers.add(worker)
-            worker.add_done_callback(self._workers.discard)
+        # a worker is done as soon as it returns (the caller of its last batch may resume
+        # before the loop has run any done-callback), so count only the ones not done
+        self._workers = {worker for worker in self._workers if not worker.done()}
+        if len(self._workers) < self._in_flight:
+            self._workers.add(asyncio.create_task(self._work()))
         return await future
 
     async def _work(self) -> None:
-        try:
-            await self._work_through_pending()
-        finally:
-            self._running -= 1
-
-    async def _work_through_pending(self) -> None:
         while self._pending:
             batch = self._pending[: self._max_batch]
             del self._pending[: len(batch)]
