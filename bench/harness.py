@@ -129,6 +129,10 @@ class EchoServer:
         return f"ws://127.0.0.1:{self.port}/chat"
 
     @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
     def process_pid(self) -> int:
         assert self.process is not None
         return self.process.pid

@@ -176,7 +176,7 @@ def write_report(results: dict[str, Any], directory: Path, stem: str) -> None:
             "|---|---|---|---|---|",
         ]
         lines += [
-            f"| {r['case']} | {r['depth']} | {r['p50']} | {r['p99']} | {r['max']} |"
+            f"| {r['case']} | {r['depth'] or '-'} | {r['p50']} | {r['p99']} | {r['max']} |"
             for r in results["history"]
         ]
         lines.append("")

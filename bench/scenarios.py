@@ -233,11 +233,12 @@ def _percentiles(samples: list[float]) -> dict[str, float]:
 
 
 def history(database_url: str, sizes: Sizes) -> list[dict[str, Any]]:
-    """5. Page latency at depth, and search latency, over one very long conversation."""
+    """5. Page latency at depth, and search latency, over one very long conversation; and the
+    floor: the same client's GET on the echo relay, which does no work."""
     sender, recipient = seed_users(database_url, 2)
     conversation = seed_conversation(database_url, sender, recipient, sizes.history_depth)
+    rows = [_history_row("floor: GET on the echo relay (no work)", 0, _floor_requests(sizes))]
     server = start_chat(database_url)
-    rows = []
     try:
         headers = {"Authorization": f"Bearer {recipient.token}"}
         with httpx.Client(base_url=server.base_url, headers=headers, timeout=30) as http:
@@ -255,25 +256,44 @@ def history(database_url: str, sizes: Sizes) -> list[dict[str, Any]]:
                 "search: rare token": ("/messages/search", {"q": str(sizes.history_depth - 7)}),
             }
             for name, (path, params) in cases.items():
-                http.get(path, params=params)  # warm
-                samples: list[float] = []
-                budget_ends = time.monotonic() + 20  # slow cases stop early, with fewer samples
-                for _ in range(sizes.samples):
-                    if samples and time.monotonic() > budget_ends:
-                        break
-                    started = time.perf_counter()
-                    response = http.get(path, params=params)
-                    samples.append(time.perf_counter() - started)
-                    assert response.status_code == 200, response.text
-                rows.append(
-                    {
-                        "scenario": "history",
-                        "case": name,
-                        "depth": sizes.history_depth,
-                        "samples": len(samples),
-                        **_percentiles(samples),
-                    }
-                )
+                samples = _time_requests(http, path, params, sizes.samples)
+                rows.append(_history_row(name, sizes.history_depth, samples))
     finally:
         server.stop()
     return rows
+
+
+def _floor_requests(sizes: Sizes) -> list[float]:
+    floor = EchoServer().start()
+    try:
+        with httpx.Client(base_url=floor.base_url, timeout=30) as http:
+            return _time_requests(http, "/", {}, sizes.samples)
+    finally:
+        floor.stop()
+
+
+def _time_requests(
+    http: httpx.Client, path: str, params: dict[str, str | int], count: int
+) -> list[float]:
+    """Seconds per request, one at a time; a slow case stops early, with fewer samples."""
+    http.get(path, params=params)  # warm
+    samples: list[float] = []
+    budget_ends = time.monotonic() + 20
+    for _ in range(count):
+        if samples and time.monotonic() > budget_ends:
+            break
+        started = time.perf_counter()
+        response = http.get(path, params=params)
+        samples.append(time.perf_counter() - started)
+        assert response.status_code == 200, response.text
+    return samples
+
+
+def _history_row(case: str, depth: int, samples: list[float]) -> dict[str, Any]:
+    return {
+        "scenario": "history",
+        "case": case,
+        "depth": depth,
+        "samples": len(samples),
+        **_percentiles(samples),
+    }
