@@ -72,19 +72,23 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"bench: {key} {time.monotonic() - began:.1f} s", file=sys.stderr, flush=True)
     finally:
         drop_database(name)
-    results["seconds"] = round(time.time() - started, 1)
+    seconds = round(time.time() - started, 1)
+    results["seconds"] = seconds
     RESULTS.mkdir(exist_ok=True)
     stem = "quick" if args.quick else "full"
     previous = RESULTS / f"{stem}.json"
     if args.only and previous.exists():  # a partial run updates the scenarios it ran
         earlier = json.loads(previous.read_text())
-        results["command"] = (
-            f"{earlier['command']}; then {results['command']} --only {' '.join(args.only)}"
-        )
-        results = {**earlier, **results}
+        rerun = {
+            "command": f"{results['command']} --only {' '.join(args.only)}",
+            "started": results["started"],
+            "seconds": seconds,
+        }
+        scenarios_run = {key: results[key] for key in wanted if key in results}
+        results = {**earlier, **scenarios_run, "reruns": [*earlier.get("reruns", []), rerun]}
     (RESULTS / f"{stem}.json").write_text(json.dumps(results, indent=2))
     write_report(results, RESULTS, stem)
-    print(f"bench: wrote {RESULTS / (stem + '.md')} in {results['seconds']} s", file=sys.stderr)
+    print(f"bench: wrote {RESULTS / (stem + '.md')} in {seconds} s", file=sys.stderr)
     return 0
 
 

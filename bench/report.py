@@ -99,6 +99,11 @@ def write_report(results: dict[str, Any], directory: Path, stem: str) -> None:
         f"# Benchmark report ({results['mode']})",
         "",
         f"Command: `{results['command']}`, started {results['started']}, took {results['seconds']} s.",
+        *(
+            f"Then `{rerun['command']}`, started {rerun['started']}, took {rerun['seconds']} s:"
+            " its scenarios replace the first run's."
+            for rerun in results.get("reruns", [])
+        ),
         (
             f"Machine: {results['machine']['cpus']} CPUs, {results['machine']['memory_gib']} GiB, "
             f"Python {results['machine']['python']}; server, PostgreSQL, Redis and the load "
