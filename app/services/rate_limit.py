@@ -79,24 +79,28 @@ class SharedWindow:
         one round trip."""
         bridge = cast("RedispyBridge", self._storage.bridge)  # implementation="redispy"
         script = bridge.lua_acquire_moving_window
+        redis_keys = [bridge.prefixed_key(self._item.key_for(NAMESPACE, key)) for key in keys]
         args = (time.time(), self._item.amount, self._item.get_expiry(), 1)
         try:
-            for _ in range(2):
-                async with self._redis.pipeline(transaction=False) as pipe:
-                    for key in keys:
-                        redis_key = bridge.prefixed_key(self._item.key_for(NAMESPACE, key))
-                        pipe.evalsha(script.sha, 1, redis_key, *args)
-                    results = await pipe.execute(raise_on_error=False)
-                # a restarted Redis has lost the script: every hit failed; load it, run again
-                if not any(isinstance(r, NoScriptError) for r in results):
-                    break
+            results = await self._run_script(script.sha, redis_keys, args)
+            if any(isinstance(r, NoScriptError) for r in results):
+                # a restarted Redis has lost the script, so every hit failed: load it, run again
                 script.sha = await self._redis.script_load(script.script)
+                results = await self._run_script(script.sha, redis_keys, args)
         except RedisError as exc:
             raise StorageError(exc) from exc
         failed = [r for r in results if isinstance(r, Exception)]
         if failed:
             raise StorageError(failed[0])
         return [bool(r) for r in results]
+
+    async def _run_script(
+        self, sha: str, redis_keys: list[str], args: tuple[float, int, int, int]
+    ) -> list[object]:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for redis_key in redis_keys:
+                pipe.evalsha(sha, 1, redis_key, *args)
+            return list(await pipe.execute(raise_on_error=False))
 
 
 def _retry_after(stats: WindowStats) -> int:
