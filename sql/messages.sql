@@ -191,29 +191,72 @@ ORDER BY position
 LIMIT %(last)s::bigint - %(first)s::bigint + 1;
 
 -- name: search_messages
--- Full-text search over the caller's conversations: the most recent SEARCH_WINDOW (1000)
--- matching messages, best match first. The planner reads each side newest first through
--- (sender_id|recipient_id, created_at) and stops at the window for a common word, or uses the
--- GIN index for a rare one. The tsquery is built inline from the bound text, so the planner
--- sees it as a constant.
-WITH recent AS (
-    (SELECT m.id, m.conversation_id, m.sender_id, m.recipient_id, m.content, m.status,
-            m.created_at, m.delivered_at, m.read_at, m.client_message_id, m.search_vector
-     FROM messages m
-     WHERE m.sender_id = %(user_id)s
-       AND m.search_vector @@ websearch_to_tsquery('english', %(query)s)
-     ORDER BY m.created_at DESC
-     LIMIT 1000)
-    UNION ALL
-    (SELECT m.id, m.conversation_id, m.sender_id, m.recipient_id, m.content, m.status,
-            m.created_at, m.delivered_at, m.read_at, m.client_message_id, m.search_vector
-     FROM messages m
-     WHERE m.recipient_id = %(user_id)s
-       AND m.search_vector @@ websearch_to_tsquery('english', %(query)s)
-     ORDER BY m.created_at DESC
-     LIMIT 1000)
+-- Full-text search over the caller's conversations: the most recent 1000 matching messages,
+-- best match first. The cost must not hang on the planner's guess of how common the words are
+-- (it takes words as independent: two words always said together were judged rare, and the
+-- GIN plan fetched all 200,000 of their matches), so each side (sent, received) is searched in
+-- two steps:
+-- 1. the side's newest `scanned` messages are read newest first and filtered: a word common
+--    enough (1000 matches among them) fills the window here, at a cost bounded by `scanned`;
+-- 2. only when step 1 found fewer than 1000, the side's newest 1000 matches are read from all
+--    its messages, by the plan the planner picks: the GIN index for a word that rare, or at
+--    worst the side's messages once.
+-- The tsquery is built inline from the bound text and the statement is never prepared, so the
+-- planner sees the words.
+WITH sent_recent AS MATERIALIZED (
+    SELECT newest.* FROM (
+        SELECT m.id, m.conversation_id, m.sender_id, m.recipient_id, m.content, m.status,
+               m.created_at, m.delivered_at, m.read_at, m.client_message_id, m.search_vector
+        FROM messages m
+        WHERE m.sender_id = %(user_id)s
+        ORDER BY m.created_at DESC
+        LIMIT %(scanned)s
+    ) newest
+    WHERE newest.search_vector @@ websearch_to_tsquery('english', %(query)s)
+    ORDER BY newest.created_at DESC
+    LIMIT 1000
+), received_recent AS MATERIALIZED (
+    SELECT newest.* FROM (
+        SELECT m.id, m.conversation_id, m.sender_id, m.recipient_id, m.content, m.status,
+               m.created_at, m.delivered_at, m.read_at, m.client_message_id, m.search_vector
+        FROM messages m
+        WHERE m.recipient_id = %(user_id)s
+        ORDER BY m.created_at DESC
+        LIMIT %(scanned)s
+    ) newest
+    WHERE newest.search_vector @@ websearch_to_tsquery('english', %(query)s)
+    ORDER BY newest.created_at DESC
+    LIMIT 1000
+), sent_all AS (
+    SELECT m.id, m.conversation_id, m.sender_id, m.recipient_id, m.content, m.status,
+           m.created_at, m.delivered_at, m.read_at, m.client_message_id, m.search_vector
+    FROM messages m
+    WHERE m.sender_id = %(user_id)s
+      AND m.search_vector @@ websearch_to_tsquery('english', %(query)s)
+    ORDER BY m.created_at DESC
+    LIMIT 1000
+), received_all AS (
+    SELECT m.id, m.conversation_id, m.sender_id, m.recipient_id, m.content, m.status,
+           m.created_at, m.delivered_at, m.read_at, m.client_message_id, m.search_vector
+    FROM messages m
+    WHERE m.recipient_id = %(user_id)s
+      AND m.search_vector @@ websearch_to_tsquery('english', %(query)s)
+    ORDER BY m.created_at DESC
+    LIMIT 1000
+), found AS (
+    -- Step 2 finds again what step 1 found.
+    SELECT DISTINCT ON (id) * FROM (
+        SELECT * FROM sent_recent
+        UNION ALL
+        SELECT * FROM received_recent
+        UNION ALL
+        SELECT * FROM sent_all WHERE (SELECT count(*) FROM sent_recent) < 1000
+        UNION ALL
+        SELECT * FROM received_all WHERE (SELECT count(*) FROM received_recent) < 1000
+    ) both_steps
+    ORDER BY id
 ), window_ AS (
-    SELECT * FROM recent ORDER BY created_at DESC LIMIT 1000
+    SELECT * FROM found ORDER BY created_at DESC LIMIT 1000
 )
 SELECT id, conversation_id, sender_id, recipient_id, content, status,
        created_at, delivered_at, read_at, client_message_id,

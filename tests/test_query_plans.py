@@ -107,7 +107,9 @@ def test_rare_word_search_uses_the_gin_index(
 ) -> None:
     conn, ids = deep
     nodes = explain(
-        conn, "search_messages", {"user_id": ids["low"], "query": "zebra", "limit": 20, "offset": 0}
+        conn,
+        "search_messages",
+        {"user_id": ids["low"], "query": "zebra", "limit": 20, "offset": 0, "scanned": 30_000},
     )
     assert any(n.get("Index Name") == "messages_search_vector" for n in nodes), [
         (n["Node Type"], n.get("Index Name"), n.get("Plan Rows")) for n in nodes
@@ -122,7 +124,7 @@ def test_common_word_search_reads_newest_first_and_stops(
     nodes = explain(
         conn,
         "search_messages",
-        {"user_id": ids["low"], "query": "number", "limit": 20, "offset": 0},
+        {"user_id": ids["low"], "query": "number", "limit": 20, "offset": 0, "scanned": 30_000},
     )
     used = {n.get("Index Name") for n in nodes}
     assert {"messages_sender_recent", "messages_recipient_recent"} <= used, [
