@@ -21,6 +21,7 @@ from bench.harness import (
     pairs_of,
     seed_conversation,
     seed_users,
+    settle,
     start_chat,
 )
 from bench.loadgen import Assignment
@@ -237,6 +238,7 @@ def history(database_url: str, sizes: Sizes) -> list[dict[str, Any]]:
     floor: the same client's GET on the echo relay, which does no work."""
     sender, recipient = seed_users(database_url, 2)
     conversation = seed_conversation(database_url, sender, recipient, sizes.history_depth)
+    settle(database_url)
     rows = [_history_row("floor: GET on the echo relay (no work)", 0, _floor_requests(sizes))]
     server = start_chat(database_url)
     try:
@@ -253,6 +255,7 @@ def history(database_url: str, sizes: Sizes) -> list[dict[str, Any]]:
                 "keyset before (middle)": (url, {"before": deep_anchor, "limit": 50}),
                 "search: common word": ("/messages/search", {"q": "budget"}),
                 "search: two words": ("/messages/search", {"q": "invoice check"}),
+                "search: word in 1 of 33": ("/messages/search", {"q": "standup"}),
                 "search: rare token": ("/messages/search", {"q": str(sizes.history_depth - 7)}),
             }
             for name, (path, params) in cases.items():

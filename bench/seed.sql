@@ -33,7 +33,7 @@ WITH conv AS (
     SELECT conv.id, g, %(sender)s::uuid, %(recipient)s::uuid,
            (ARRAY['budget review for the quarter', 'lunch on friday', 'the deploy went fine',
                   'can you check the invoice', 'meeting moved to monday'])[1 + g %% 5]
-               || ' #' || g,
+               || ' #' || g || CASE WHEN g %% 33 = 0 THEN ' standup' ELSE '' END,
            sender_head.base + g,
            now() - interval '1 second' * (%(count)s::bigint - g)
     FROM conv, sender_head, generate_series(1, %(count)s::bigint) g
