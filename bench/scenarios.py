@@ -253,6 +253,7 @@ def history(database_url: str, sizes: Sizes) -> list[dict[str, Any]]:
                 "latest page (from=newest)": (url, {"from": "newest", "limit": 50}),
                 "deep offset (middle)": (url, {"offset": sizes.history_depth // 2, "limit": 50}),
                 "keyset before (middle)": (url, {"before": deep_anchor, "limit": 50}),
+                "conversation list (1M unread)": ("/conversations", {}),
                 "search: common word": ("/messages/search", {"q": "budget"}),
                 "search: two words": ("/messages/search", {"q": "invoice check"}),
                 "search: word in 1 of 33": ("/messages/search", {"q": "standup"}),

@@ -17,9 +17,9 @@ SELECT id FROM created ORDER BY split_part(username, '_', 2)::int;
 -- One conversation from sender to recipient holding `count` messages, each logged in both
 -- users' replay logs exactly as the send statement would have logged it.
 WITH conv AS (
-    INSERT INTO conversations (participant1_id, participant2_id, message_count)
+    INSERT INTO conversations (participant1_id, participant2_id, message_count, participant1_sent)
     VALUES (least(%(sender)s::uuid, %(recipient)s::uuid), greatest(%(sender)s::uuid, %(recipient)s::uuid),
-            %(count)s::bigint)
+            %(count)s::bigint, CASE WHEN %(sender)s::uuid < %(recipient)s::uuid THEN %(count)s::bigint ELSE 0 END)
     RETURNING id
 ), sender_head AS (
     UPDATE outbox_heads SET last_seq = last_seq + %(count)s::bigint

@@ -26,11 +26,15 @@ WITH existing AS (
     ORDER BY h.user_id
     FOR UPDATE OF h
 ), conv AS (
-    INSERT INTO conversations AS c (participant1_id, participant2_id, message_count)
-    SELECT participant1_id, participant2_id, 1 FROM target
+    INSERT INTO conversations AS c (participant1_id, participant2_id, message_count,
+                                    participant1_sent)
+    SELECT participant1_id, participant2_id, 1, (participant1_id = %(sender_id)s)::int
+    FROM target
     WHERE NOT EXISTS (SELECT 1 FROM existing) AND (SELECT count(*) FROM locked) > 0
     ON CONFLICT (participant1_id, participant2_id)
-        DO UPDATE SET message_count = c.message_count + 1, updated_at = now()
+        DO UPDATE SET message_count = c.message_count + 1,
+                      participant1_sent = c.participant1_sent + excluded.participant1_sent,
+                      updated_at = now()
     RETURNING c.id, c.participant1_id, c.participant2_id, c.message_count,
               (c.xmax = 0) AS created
 ), heads AS (
@@ -109,13 +113,18 @@ WITH req AS (
     ORDER BY h.user_id
     FOR UPDATE OF h
 ), pairs AS (
-    SELECT t.p1, t.p2, count(*) AS added FROM target t GROUP BY t.p1, t.p2
+    SELECT t.p1, t.p2, count(*) AS added, count(*) FILTER (WHERE t.sender_id = t.p1) AS by_p1
+    FROM target t
+    GROUP BY t.p1, t.p2
 ), conv AS (  -- each conversation created or counted once, by how many it gains
-    INSERT INTO conversations AS c (participant1_id, participant2_id, message_count)
-    SELECT p1, p2, added FROM pairs
+    INSERT INTO conversations AS c (participant1_id, participant2_id, message_count,
+                                    participant1_sent)
+    SELECT p1, p2, added, by_p1 FROM pairs
     WHERE (SELECT count(*) FROM locked) > 0
     ON CONFLICT (participant1_id, participant2_id)
-        DO UPDATE SET message_count = c.message_count + excluded.message_count, updated_at = now()
+        DO UPDATE SET message_count = c.message_count + excluded.message_count,
+                      participant1_sent = c.participant1_sent + excluded.participant1_sent,
+                      updated_at = now()
     RETURNING c.id, c.participant1_id AS p1, c.participant2_id AS p2, c.message_count,
               (c.xmax = 0) AS created
 ), heads AS (  -- each log advanced once; its new events number from first_seq + 1

@@ -73,6 +73,8 @@ ORDER BY sender_id, seq;
 -- name: mark_read
 -- Moves the reader's watermark up to a message and marks every message from the other
 -- participant up to it `read` (delivered too, if it was not): one statement however many.
+-- The mark also counts the messages to the reader it has passed, for unread_count(); a mark
+-- moved by a concurrent reader first is counted on from where that one left it.
 -- Returns the status events appended to the sender's log.
 WITH target AS (
     SELECT m.conversation_id, m.position
@@ -83,10 +85,20 @@ WITH target AS (
         (SELECT r.read_position FROM read_marks r
          WHERE r.conversation_id = %(conversation_id)s AND r.user_id = %(user_id)s), 0) AS position
 ), mark AS (
-    INSERT INTO read_marks AS r (conversation_id, user_id, read_position)
-    SELECT target.conversation_id, %(user_id)s, target.position FROM target
+    INSERT INTO read_marks AS r (conversation_id, user_id, read_position, read_count)
+    SELECT target.conversation_id, %(user_id)s, target.position,
+           (SELECT count(*) FROM messages m
+            WHERE m.conversation_id = target.conversation_id
+              AND m.position <= target.position AND m.sender_id <> %(user_id)s)
+    FROM target
     ON CONFLICT (conversation_id, user_id)
-        DO UPDATE SET read_position = greatest(r.read_position, excluded.read_position)
+        DO UPDATE SET read_position = greatest(r.read_position, excluded.read_position),
+                      read_count = r.read_count
+                          + (SELECT count(*) FROM messages m
+                             WHERE m.conversation_id = r.conversation_id
+                               AND m.position > r.read_position
+                               AND m.position <= excluded.read_position
+                               AND m.sender_id <> r.user_id)
 ), read AS (
     UPDATE messages m
     SET status = 'read', read_at = now(), delivered_at = coalesce(m.delivered_at, now())

@@ -40,9 +40,9 @@ def deep(database_url: str) -> Iterator[tuple[psycopg.Connection[Any], dict[str,
     with psycopg.connect(database_url) as conn, conn.transaction(force_rollback=True):
         low, high = insert_user_pair(conn, "deep")
         conversation = conn.execute(
-            "INSERT INTO conversations (participant1_id, participant2_id, message_count)"
-            " VALUES (%s, %s, %s) RETURNING id",
-            (low, high, MESSAGES),
+            "INSERT INTO conversations (participant1_id, participant2_id, message_count,"
+            " participant1_sent) VALUES (%s, %s, %s, %s) RETURNING id",
+            (low, high, MESSAGES, MESSAGES // 2),
         ).fetchone()[0]  # type: ignore[index]
         conn.execute(
             "INSERT INTO messages (conversation_id, position, sender_id, recipient_id, content, sender_seq)"
@@ -90,12 +90,15 @@ def test_keyset_anchor_is_a_primary_key_lookup(
     assert [n.get("Index Name") for n in nodes if "Index" in n["Node Type"]] == ["messages_pkey"]
 
 
-def test_unread_count_is_index_only(deep: tuple[psycopg.Connection[Any], dict[str, Any]]) -> None:
+def test_read_mark_count_is_index_only(
+    deep: tuple[psycopg.Connection[Any], dict[str, Any]],
+) -> None:
+    """mark_read counts the messages to the reader that a mark passes."""
     conn, ids = deep
     row = conn.execute(
         "EXPLAIN (FORMAT JSON) SELECT count(*) FROM messages m WHERE m.conversation_id = %s"
-        " AND m.sender_id <> %s AND m.position > %s",
-        (ids["conversation"], ids["low"], MESSAGES - 100),
+        " AND m.sender_id <> %s AND m.position > %s AND m.position <= %s",
+        (ids["conversation"], ids["low"], MESSAGES - 100, MESSAGES),
     ).fetchone()
     nodes = list(plan_nodes(row[0][0]["Plan"]))  # type: ignore[index]
     assert "Seq Scan" not in [n["Node Type"] for n in nodes]
