@@ -87,10 +87,11 @@ WITH target AS (
 ), mark AS (
     INSERT INTO read_marks AS r (conversation_id, user_id, read_position, read_count)
     SELECT target.conversation_id, %(user_id)s, target.position,
-           (SELECT count(*) FROM messages m
+           (SELECT count(*) FROM messages m  -- all of them for a first mark (previous is 0)
             WHERE m.conversation_id = target.conversation_id
-              AND m.position <= target.position AND m.sender_id <> %(user_id)s)
-    FROM target
+              AND m.position > previous.position AND m.position <= target.position
+              AND m.sender_id <> %(user_id)s)
+    FROM target, previous
     ON CONFLICT (conversation_id, user_id)
         DO UPDATE SET read_position = greatest(r.read_position, excluded.read_position),
                       read_count = r.read_count
