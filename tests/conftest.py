@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import httpx
+import psycopg
 import pytest
 
 from app.db.migrate import migrate
@@ -20,6 +22,13 @@ def database_url() -> Iterator[str]:
     migrate(url)
     yield url
     drop_database(name)
+
+
+@pytest.fixture
+async def conn(database_url: str) -> AsyncIterator[psycopg.AsyncConnection[tuple[Any, ...]]]:
+    """An autocommit connection of the test's own, for tests of the SQL itself."""
+    async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as c:
+        yield c
 
 
 @pytest.fixture(scope="session")

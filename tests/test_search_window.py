@@ -16,7 +16,7 @@ from app.db.queries import SQL
 from tests.support.accounts import bulk_users
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterator
+    from collections.abc import Iterator
 
 Conn = psycopg.AsyncConnection[tuple[Any, ...]]
 MESSAGES = 12_000  # 6,000 sent and 6,000 received by each user
@@ -60,12 +60,6 @@ def talker(database_url: str) -> Iterator[uuid.UUID]:
         conn.execute("ANALYZE messages")
         yield users[0]
         conn.execute("DELETE FROM messages WHERE conversation_id = ANY(%s)", (conversations,))
-
-
-@pytest.fixture
-async def conn(database_url: str) -> AsyncIterator[Conn]:
-    async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as c:
-        yield c
 
 
 async def newest_matches(conn: Conn, user_id: uuid.UUID, query: str) -> tuple[list[uuid.UUID], int]:

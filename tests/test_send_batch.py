@@ -4,7 +4,7 @@ stores what the same sends one by one would."""
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import psycopg
 import pytest
@@ -13,16 +13,7 @@ from psycopg import errors as pg_errors
 from app.db.messages import SendRequest, send_message, send_messages
 from tests.support.accounts import bulk_users
 
-if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
-
 Conn = psycopg.AsyncConnection[tuple[Any, ...]]
-
-
-@pytest.fixture
-async def conn(database_url: str) -> AsyncIterator[Conn]:
-    async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as c:
-        yield c
 
 
 async def test_a_batch_numbers_positions_and_seqs_in_arrival_order(

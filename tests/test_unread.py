@@ -8,25 +8,15 @@ from __future__ import annotations
 import asyncio
 import random
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import psycopg
-import pytest
 
 from app.db.messages import SendRequest, send_message, send_messages
 from app.db.outbox import mark_read
 from tests.support.accounts import bulk_users
 
-if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
-
 Conn = psycopg.AsyncConnection[tuple[Any, ...]]
-
-
-@pytest.fixture
-async def conn(database_url: str) -> AsyncIterator[Conn]:
-    async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as c:
-        yield c
 
 
 async def unread_pair(conn: Conn, conversation: uuid.UUID, reader: uuid.UUID) -> tuple[int, int]:
