@@ -19,8 +19,8 @@ def _max_passing(rows: list[dict[str, Any]]) -> float:
 
 
 def _passing_throughout(rows: list[dict[str, Any]]) -> float:
-    """The highest step below which no step failed: a failed lower step was a spike that the
-    highest passing step happened to miss."""
+    """The highest step with no failed step below it (the highest passing step alone may sit
+    above a failed one)."""
     best = 0.0
     for row in sorted(rows, key=lambda r: r["offered_rate"]):
         if not row.get("passed"):
