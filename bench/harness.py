@@ -35,6 +35,7 @@ from tests.support.services import ADMIN_URL, REDIS_URL, free_port, with_databas
 
 SEED = parse_queries((Path(__file__).with_name("seed.sql")).read_text())
 GENERATORS = 2
+OTHER_CPU_GROUPS = ("postgresql", "redis", "generator")
 START_DELAY_NS = 500_000_000  # from "all live" to the first send
 DRAIN_S = 3.0  # how long clients keep listening after the last send
 
@@ -110,6 +111,39 @@ class Measured:
             with contextlib.suppress(psutil.NoSuchProcess):
                 total += process.memory_info().rss
         return total
+
+
+class OtherCpu:
+    """CPU of what shares the box with the server: PostgreSQL (backends and its background
+    processes), Redis, and this run's load generator (the bench's own child processes but
+    the server's)."""
+
+    def __init__(self, server: Measured | None) -> None:
+        self._server = {p.pid for p in server.processes()} if server else set()
+        self._before = self._snapshot()
+
+    def percent(self, wall_s: float) -> dict[str, float]:
+        after = self._snapshot()
+        used = dict.fromkeys(OTHER_CPU_GROUPS, 0.0)
+        for (group, pid), seconds in after.items():
+            used[group] += seconds - self._before.get((group, pid), 0.0)
+        return {group: round(seconds / wall_s * 100, 1) for group, seconds in used.items()}
+
+    def _snapshot(self) -> dict[tuple[str, int], float]:
+        groups = {"postgres": "postgresql", "redis-server": "redis"}
+        found: dict[tuple[str, int], float] = {}
+        candidates = [(p, groups.get(p.info["name"])) for p in psutil.process_iter(["name"])]
+        candidates += [
+            (p, "generator")
+            for p in psutil.Process().children(recursive=True)
+            if p.pid not in self._server
+        ]
+        for process, group in candidates:
+            if group is not None:
+                with contextlib.suppress(psutil.Error):
+                    times = process.cpu_times()
+                    found[group, process.pid] = times.user + times.system
+        return found
 
 
 class BenchChat(ChatServer):
@@ -200,6 +234,7 @@ class LoadSummary:
     latency_ms: dict[str, float]
     server_cpu_percent: float
     server_rss_mb: float
+    other_cpu_percent: dict[str, float]
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -242,13 +277,15 @@ def drive(
             go.put(start_at)
         time.sleep(max(0.0, (start_at - time.monotonic_ns()) / 1e9))
         cpu_before = measured.cpu_seconds() if measured else 0.0
+        others = OtherCpu(measured)
         wall_before = time.monotonic()
         time.sleep(duration_s)
         cpu = (measured.cpu_seconds() - cpu_before) if measured else 0.0
         wall = time.monotonic() - wall_before
+        other_cpu = others.percent(wall)
         rss = measured.rss_bytes() if measured else 0
         results: list[LoadResult] = pending.get(timeout=duration_s + drain_s + 120)
-    return summarize(results, rate, len(clients), duration_s, cpu / wall * 100, rss)
+    return summarize(results, rate, len(clients), duration_s, cpu / wall * 100, rss, other_cpu)
 
 
 def summarize(
@@ -258,6 +295,7 @@ def summarize(
     duration_s: float,
     cpu: float,
     rss: int,
+    other_cpu: dict[str, float],
 ) -> LoadSummary:
     histogram = HdrHistogram(1, MAX_LATENCY_US, 3)
     for result in results:
@@ -299,4 +337,5 @@ def summarize(
         },
         server_cpu_percent=round(cpu, 1),
         server_rss_mb=round(rss / 2**20, 1),
+        other_cpu_percent=other_cpu,
     )

@@ -9,6 +9,8 @@ import matplotlib as mpl
 mpl.use("Agg")
 import matplotlib.pyplot as plt
 
+from bench.harness import OTHER_CPU_GROUPS
+
 if TYPE_CHECKING:
     from pathlib import Path
 
@@ -36,15 +38,18 @@ def _floor_columns(row: dict[str, Any]) -> str:
 
 def _latency_table(rows: list[dict[str, Any]]) -> list[str]:
     lines = [
-        "| workers | connections | offered msg/s | delivered msg/s | p50 ms | p95 ms | p99 ms | p99.9 ms | max ms | lost | dup | reordered | server CPU % | server RSS MB |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| workers | connections | offered msg/s | delivered msg/s | p50 ms | p95 ms | p99 ms | p99.9 ms | max ms | lost | dup | reordered | server CPU % | server RSS MB | PostgreSQL CPU % | Redis CPU % | generator CPU % |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         lat = r["latency_ms"]
+        others = r.get("other_cpu_percent", {})  # not in results from before it was measured
         lines.append(
             f"| {r.get('workers', '-')} | {r['connections']} | {r['offered_rate']:.0f} | {r['throughput']:.0f} | "
             f"{lat['p50']:.2f} | {lat['p95']:.2f} | {lat['p99']:.2f} | {lat['p99.9']:.2f} | {lat['max']:.2f} | "
-            f"{r['lost']} | {r['duplicated']} | {r['out_of_order']} | {r['server_cpu_percent']} | {r['server_rss_mb']} |"
+            f"{r['lost']} | {r['duplicated']} | {r['out_of_order']} | {r['server_cpu_percent']} | {r['server_rss_mb']} | "
+            + " | ".join(str(others.get(group, "-")) for group in OTHER_CPU_GROUPS)
+            + " |"
         )
     return lines
 
