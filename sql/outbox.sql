@@ -87,10 +87,10 @@ WITH target AS (
 ), mark AS (
     INSERT INTO read_marks AS r (conversation_id, user_id, read_position, read_count)
     SELECT target.conversation_id, %(user_id)s, target.position,
-           (SELECT count(*) FROM messages m  -- all of them for a first mark (previous is 0)
-            WHERE m.conversation_id = target.conversation_id
-              AND m.position > previous.position AND m.position <= target.position
-              AND m.sender_id <> %(user_id)s)
+           (SELECT count(*) FROM messages m  -- a first mark's; an existing one is moved below
+            WHERE previous.position = 0
+              AND m.conversation_id = target.conversation_id
+              AND m.position <= target.position AND m.sender_id <> %(user_id)s)
     FROM target, previous
     ON CONFLICT (conversation_id, user_id)
         DO UPDATE SET read_position = greatest(r.read_position, excluded.read_position),
