@@ -12,6 +12,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from app.db.messages import SEARCH_SCANNED
 from app.db.queries import SQL
 from tests.support.accounts import insert_user_pair
 
@@ -112,7 +113,13 @@ def test_rare_word_search_uses_the_gin_index(
     nodes = explain(
         conn,
         "search_messages",
-        {"user_id": ids["low"], "query": "zebra", "limit": 20, "offset": 0, "scanned": 30_000},
+        {
+            "user_id": ids["low"],
+            "query": "zebra",
+            "limit": 20,
+            "offset": 0,
+            "scanned": SEARCH_SCANNED,
+        },
     )
     assert any(n.get("Index Name") == "messages_search_vector" for n in nodes), [
         (n["Node Type"], n.get("Index Name"), n.get("Plan Rows")) for n in nodes
@@ -127,7 +134,13 @@ def test_common_word_search_reads_newest_first_and_stops(
     nodes = explain(
         conn,
         "search_messages",
-        {"user_id": ids["low"], "query": "number", "limit": 20, "offset": 0, "scanned": 30_000},
+        {
+            "user_id": ids["low"],
+            "query": "number",
+            "limit": 20,
+            "offset": 0,
+            "scanned": SEARCH_SCANNED,
+        },
     )
     used = {n.get("Index Name") for n in nodes}
     assert {"messages_sender_recent", "messages_recipient_recent"} <= used, [
