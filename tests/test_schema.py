@@ -8,9 +8,10 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from psycopg._queries import MAX_CACHED_STATEMENT_LENGTH
 
 from app.db.migrate import migrate, migration_files
-from app.db.queries import SQL, SQL_DIR, parse_queries
+from app.db.queries import SQL, SQL_DIR, compact, parse_queries
 from tests.support.accounts import insert_user_pair
 from tests.support.services import create_database, drop_database
 
@@ -39,6 +40,22 @@ def test_query_files_parse() -> None:
         assert parse_queries(path.read_text()), path
     with pytest.raises(ValueError, match="twice"):
         parse_queries("-- name: a\nSELECT 1;\n-- name: a\nSELECT 2;")
+
+
+def test_queries_are_sent_without_comments_or_indentation() -> None:
+    text = """
+        SELECT 'a -- b', x  -- the caller's x
+        -- a line of comment, with 'an odd quote
+            FROM t  WHERE y = '--'
+    """
+    assert compact(text) == "SELECT 'a -- b', x\nFROM t  WHERE y = '--'"
+
+
+def test_every_query_is_short_enough_for_psycopgs_parse_cache() -> None:
+    """Longer queries are parsed again at every execute (the send statements once were)."""
+    assert {name: len(query) for name, query in SQL.items()} == {
+        name: len(query) for name, query in SQL.items() if len(query) <= MAX_CACHED_STATEMENT_LENGTH
+    }
 
 
 def test_migrations_are_idempotent_and_safe_concurrently() -> None:
