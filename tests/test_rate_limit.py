@@ -6,8 +6,9 @@ import asyncio
 import uuid
 
 import redis
+from limits import parse
 
-from app.services.rate_limit import MessageRateLimiter
+from app.services.rate_limit import LocalWindow, MessageRateLimiter
 from tests.support.services import free_port
 
 
@@ -35,3 +36,43 @@ async def test_without_redis_each_process_counts_alone() -> None:
     answers = [await limiter.hit(user) for _ in range(4)]
     assert answers[:3] == [None, None, None]
     assert answers[3] is not None
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_local_window_moves_with_time() -> None:
+    clock = Clock()
+    window = LocalWindow(parse("3/minute"), clock)
+    answers = []
+    for _ in range(3):  # hits at 0, 10 and 20 s
+        answers.append(window.hit("a"))
+        clock.now += 10
+    assert answers == [None, None, None]
+    assert window.hit("a") == 30  # at 30 s: full until the first hit leaves, at 60 s
+    assert window.hit("b") is None  # another user's window is their own
+    clock.now += 30
+    assert window.hit("a") is None  # at 60 s the first has left: room for one
+    assert window.hit("a") == 10  # then full until the hit of 10 s leaves
+    clock.now += 10
+    assert window.hit("a") is None
+
+
+def test_the_local_window_forgets_users_with_no_hit_left() -> None:
+    clock = Clock()
+    window = LocalWindow(parse("2/second"), clock)
+    for user in range(100):
+        window.hit(str(user))
+    clock.now += 1.5
+    assert window.hit("last") is None
+    assert window.keys() == 1
+
+
+def test_a_local_window_of_zero_allows_nothing() -> None:
+    window = LocalWindow(parse("0/minute"), Clock())
+    assert window.hit("a") == 60

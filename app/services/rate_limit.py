@@ -2,8 +2,11 @@
 
 In Redis, the hits of one moment share one round trip: each is limits' own moving-window
 script, run once per hit (so each is counted exactly as a lone hit would be), pipelined.
-When Redis does not answer, each process falls back to its own in-memory window, as the
-contract allows, and goes back to Redis on the next call that succeeds.
+Without Redis (one worker), or when Redis does not answer, each process counts in its own
+moving window, as the contract allows, and goes back to Redis on the next call that succeeds.
+That window is ours, not limits' MemoryStorage: after every hit, that storage walks all its
+keys, each through a thread (`asyncio.to_thread`), which at a few hundred sends a second over
+a few hundred users took more of the worker's CPU than the rest of the send path.
 """
 
 from __future__ import annotations
@@ -11,10 +14,11 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections import deque
 from typing import TYPE_CHECKING, cast
 
 from limits import RateLimitItem, parse
-from limits.aio.storage import MemoryStorage, RedisStorage
+from limits.aio.storage import RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
 from redis.asyncio import BlockingConnectionPool, Redis
@@ -23,6 +27,7 @@ from redis.exceptions import NoScriptError, RedisError
 from app.batching import Batcher
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from uuid import UUID
 
     from limits.aio.storage.redis.redispy import RedispyBridge
@@ -37,7 +42,7 @@ MAX_BATCH = 500
 class MessageRateLimiter:
     def __init__(self, limit: str, redis_url: str | None) -> None:
         self._item = parse(limit)
-        self._local = MovingWindowRateLimiter(MemoryStorage())
+        self._local = LocalWindow(self._item)
         self._shared = None if redis_url is None else SharedWindow(self._item, redis_url)
 
     async def hit(self, user_id: UUID) -> int | None:
@@ -48,9 +53,42 @@ class MessageRateLimiter:
                 return await self._shared.hit(key)
             except StorageError as exc:  # Redis unreachable: count in this process instead
                 log.warning("rate limit storage unavailable, counting locally: %s", exc)
-        if await self._local.hit(self._item, NAMESPACE, key):
-            return None
-        return _retry_after(await self._local.get_window_stats(self._item, NAMESPACE, key))
+        return self._local.hit(key)
+
+
+class LocalWindow:
+    """A moving window in this process: a hit is allowed while fewer than `item.amount` hits
+    were allowed in the last `item.get_expiry()` seconds, as limits' moving window counts."""
+
+    def __init__(self, item: RateLimitItem, clock: Callable[[], float] = time.monotonic) -> None:
+        self._amount = item.amount
+        self._expiry = float(item.get_expiry())
+        self._clock = clock
+        self._hits: dict[str, deque[float]] = {}  # allowed hits' times, oldest first
+        self._next_sweep = clock() + self._expiry
+
+    def hit(self, key: str) -> int | None:
+        """None when allowed (and counted), else the seconds until it would be."""
+        now = self._clock()
+        if now >= self._next_sweep:
+            self._sweep(now)
+        hits = self._hits.setdefault(key, deque())
+        while hits and hits[0] <= now - self._expiry:
+            hits.popleft()
+        if len(hits) >= self._amount:  # an amount of 0 allows nothing, ever
+            free_at = hits[0] + self._expiry if hits else now + self._expiry
+            return max(1, math.ceil(free_at - now))
+        hits.append(now)
+        return None
+
+    def keys(self) -> int:
+        return len(self._hits)
+
+    def _sweep(self, now: float) -> None:
+        """Forgets the users with no hit left in the window, once per window length."""
+        start = now - self._expiry
+        self._hits = {key: hits for key, hits in self._hits.items() if hits and hits[-1] > start}
+        self._next_sweep = now + self._expiry
 
 
 class SharedWindow:
