@@ -31,13 +31,13 @@ def main(argv: list[str] | None = None) -> int:
         nargs="*",
         help="run only these scenarios",
         default=None,
-        choices=["latency", "rate", "idle", "replay", "history", "echo"],
+        choices=["latency", "rate", "idle", "replay", "history", "echo", "durable"],
     )
     args = parser.parse_args(argv)
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     sizes = scenarios.Sizes.quick() if args.quick else scenarios.Sizes.full()
-    wanted = set(args.only or ["latency", "rate", "idle", "replay", "history", "echo"])
+    wanted = set(args.only or ["latency", "rate", "idle", "replay", "history", "echo", "durable"])
     started = time.time()
     results: dict[str, Any] = {
         "command": "python -m bench" + (" --quick" if args.quick else ""),
@@ -53,7 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     name, url = fresh_database()
     try:
         steps: list[tuple[str, Callable[[], object]]] = [
-            ("echo", lambda: scenarios.highest_rate(url, sizes, 1, echo=True)),
+            ("echo", lambda: scenarios.highest_rate(url, sizes, 1, floor="echo")),
+            ("durable", lambda: scenarios.highest_rate(url, sizes, 1, floor="durable")),
             ("latency", lambda: scenarios.delivery_latency(url, sizes)),
             (
                 "rate",

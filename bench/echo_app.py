@@ -1,19 +1,38 @@
 """The floor: a bare WebSocket relay on granian with no database, no auth, no Redis.
 
 It speaks just enough of the chat protocol for the same load generator: `?token=` names the
-connection, `session:ready` follows the accept, and a `message:send` is forwarded to the named recipient as `message:received`.
-`?backlog=N` sends N message frames, of a stored message's size, before `session:ready`: the
-floor for replay. Every figure of the chat service can be read as a ratio to this one.
+connection, `session:ready` follows the accept, and a `message:send` is forwarded to the
+named recipient as `message:received`. `?backlog=N` sends N message frames, of a stored
+message's size, before `session:ready`: the floor for replay. Every figure of the chat service
+can be read as a ratio to this one.
+
+With `ECHO_DATABASE_URL` set it is the durable floor: each message is first committed to
+PostgreSQL, and only then forwarded and answered. The messages that arrive while a batch is
+written go together in the next one (one INSERT, one commit), with the chat's own batcher,
+batch size and pool size: what a relay that keeps every message must at least do.
 """
 
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
+from psycopg_pool import AsyncConnectionPool
+
+from app.batching import Batcher
+from app.db.group_commit import IN_FLIGHT, MAX_BATCH
+from app.db.queries import parse_queries
+
 Scope = dict[str, Any]
+SQL = parse_queries(Path(__file__).with_name("floor.sql").read_text())
+POOL_SIZE = 8  # the chat's own (app.db.pool.Database)
+Stored = tuple[str, str, str]  # sender, recipient, body
 connections: dict[str, Any] = {}
+pool: AsyncConnectionPool | None = None
+stores: Batcher[Stored, None] | None = None
 
 
 async def app(scope: Scope, receive: Any, send: Any) -> None:
@@ -21,8 +40,11 @@ async def app(scope: Scope, receive: Any, send: Any) -> None:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                await _open_database()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                if pool is not None:
+                    await pool.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
     if scope["type"] == "http":
@@ -44,6 +66,10 @@ async def app(scope: Scope, receive: Any, send: Any) -> None:
                 return
             frame = json.loads(message.get("text") or message.get("bytes") or b"{}")
             data = frame.get("data", {})
+            if stores is not None:
+                await stores.submit(
+                    (name, str(data.get("recipientId", "")), str(data.get("content", "")))
+                )
             target = connections.get(data.get("recipientId", ""))
             out = json.dumps({"event": "message:received", "data": {"senderId": name, **data}})
             if target is not None:
@@ -56,6 +82,27 @@ async def app(scope: Scope, receive: Any, send: Any) -> None:
             )
     finally:
         connections.pop(name, None)
+
+
+async def _open_database() -> None:
+    global pool, stores  # noqa: PLW0603 - one pool per worker process, made at startup
+    url = os.environ.get("ECHO_DATABASE_URL")
+    if not url:
+        return
+    pool = AsyncConnectionPool(url, max_size=POOL_SIZE, open=False, kwargs={"autocommit": True})
+    await pool.open(wait=True)
+    async with pool.connection() as conn:
+        await conn.execute(SQL["create_floor_messages"])
+    stores = Batcher(_store_batch, MAX_BATCH, IN_FLIGHT)
+
+
+async def _store_batch(batch: list[Stored]) -> list[None]:
+    assert pool is not None  # the batcher is made with the pool
+    senders, recipients, bodies = (list(column) for column in zip(*batch, strict=True))
+    params = {"senders": senders, "recipients": recipients, "bodies": bodies}
+    async with pool.connection() as conn:
+        await conn.execute(SQL["store_floor_messages"], params)
+    return [None] * len(batch)
 
 
 def _backlog_frame(name: str, seq: int) -> str:

@@ -165,6 +165,9 @@ def start_chat(database_url: str, workers: int = 1) -> BenchChat:
 
 @dataclass
 class EchoServer:
+    """The floor (bench/echo_app.py); with `database_url`, the durable floor."""
+
+    database_url: str | None = None
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
 
@@ -182,6 +185,9 @@ class EchoServer:
         return self.process.pid
 
     def start(self) -> EchoServer:
+        env = dict(os.environ)
+        if self.database_url is not None:
+            env["ECHO_DATABASE_URL"] = self.database_url
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -198,6 +204,7 @@ class EchoServer:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
+            env=env,
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

@@ -15,6 +15,9 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 
+FLOORS = {"echo": "echo floor", "durable": "durable floor"}
+
+
 def _max_passing(rows: list[dict[str, Any]]) -> float:
     passing = [r["offered_rate"] for r in rows if r.get("passed")]
     return max(passing) if passing else 0.0
@@ -60,6 +63,7 @@ def _plot_latency(results: dict[str, Any], path: Path) -> None:
         "chat, 1 worker": [r for r in results.get("rate", []) if r["workers"] == 1],
         "chat, 2 workers": [r for r in results.get("rate", []) if r["workers"] == 2],
         "echo floor": results.get("echo", []),
+        "durable floor": results.get("durable", []),
     }
     for label, rows in series.items():
         if rows:
@@ -93,11 +97,12 @@ def _plot_throughput(results: dict[str, Any], path: Path) -> None:
         if rows:
             labels.append(f"chat, {workers} worker{'s' if workers > 1 else ''}")
             values.append(_max_passing(rows))
-    if results.get("echo"):
-        labels.append("echo floor")
-        values.append(_max_passing(results["echo"]))
-    figure, axis = plt.subplots(figsize=(6, 4))
-    axis.bar(labels, values, color=["#4c72b0", "#55a868", "#c44e52"][: len(values)])
+    for key, label in FLOORS.items():
+        if results.get(key):
+            labels.append(label)
+            values.append(_max_passing(results[key]))
+    figure, axis = plt.subplots(figsize=(7, 4))
+    axis.bar(labels, values, color=["#4c72b0", "#55a868", "#c44e52", "#8172b2"][: len(values)])
     axis.set_ylabel("highest rate with p99 <= 25 ms, msg/s")
     for index, value in enumerate(values):
         axis.text(index, value, f"{value:.0f}", ha="center", va="bottom")
@@ -110,7 +115,7 @@ def write_report(results: dict[str, Any], directory: Path, stem: str) -> None:
     latency_png, throughput_png = f"{stem}-latency.png", f"{stem}-throughput.png"
     _plot_latency(results, directory / latency_png)
     _plot_throughput(results, directory / throughput_png)
-    echo_best = _max_passing(results.get("echo", []))
+    floor_best = {key: _max_passing(results.get(key, [])) for key in FLOORS}
     lines = [
         f"# Benchmark report ({results['mode']})",
         "",
@@ -132,9 +137,16 @@ def write_report(results: dict[str, Any], directory: Path, stem: str) -> None:
     ]
     if "echo" in results:
         lines += [
-            "## 6. Floor: bare WebSocket relay on granian, no database",
+            "## 6a. Floor: bare WebSocket relay on granian, no database",
             "",
             *_latency_table(results["echo"]),
+            "",
+        ]
+    if "durable" in results:
+        lines += [
+            "## 6b. Durable floor: the same relay, committing each message by one INSERT first",
+            "",
+            *_latency_table(results["durable"]),
             "",
         ]
     if "latency" in results:
@@ -151,7 +163,12 @@ def write_report(results: dict[str, Any], directory: Path, stem: str) -> None:
             if rows:
                 best = _max_passing(rows)
                 throughout = _passing_throughout(rows)
-                ratio = f" ({best / echo_best:.2f}x the echo floor)" if echo_best else ""
+                ratios = [
+                    f"{best / floor_best[key]:.2f}x the {label}"
+                    for key, label in FLOORS.items()
+                    if floor_best[key]
+                ]
+                ratio = f" ({', '.join(ratios)})" if ratios else ""
                 lines += [
                     (
                         f"CHAT_WORKERS={workers}: **{best:.0f} msg/s**{ratio}; every step up to "
