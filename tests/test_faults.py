@@ -20,6 +20,7 @@ from urllib.parse import urlparse
 
 import httpx
 import pytest
+import redis
 import websockets
 
 from tests.support.accounts import bulk_users
@@ -299,6 +300,60 @@ async def test_first_connection_of_a_fresh_process_receives_live(
         assert [f["data"]["content"] for f in got] == [f"live {i}" for i in range(10)]
         await a.close()
         await b.close()
+
+
+def publish_calls(redis_url: str) -> int:
+    stats = redis.Redis.from_url(redis_url).info("commandstats")
+    return int(stats.get("cmdstat_publish", {}).get("calls", 0))
+
+
+async def test_a_process_alone_with_its_users_stops_publishing(
+    database_url: str, redis_url: str
+) -> None:
+    with running(start_servers(1, database_url, redis_url)) as servers:
+        alice, bob = bulk_users(database_url, 2)
+        a, b = (
+            await Socket.open(servers[0].ws_url, alice),
+            await Socket.open(servers[0].ws_url, bob),
+        )
+        await a.ready()
+        await b.ready()
+        before = publish_calls(redis_url)
+        for i in range(30):
+            await a.send_to(bob, f"m{i}")
+        got = [await b.next_event("message:received") for _ in range(30)]
+        assert [f["data"]["content"] for f in got] == [f"m{i}" for i in range(30)]
+        # the first message to each channel is published, and learns that nobody else listens
+        assert publish_calls(redis_url) - before <= 4
+        await a.close()
+        await b.close()
+
+
+async def test_a_device_on_another_process_gets_live_what_was_kept_local(
+    database_url: str, redis_url: str
+) -> None:
+    # the periodic log check is pushed out of reach: what arrives, arrived live
+    with running(
+        start_servers(2, database_url, redis_url, extra_env={"CHAT_DELIVERY_CHECK_SECONDS": "600"})
+    ) as servers:
+        alice, bob = bulk_users(database_url, 2)
+        a, b = (
+            await Socket.open(servers[0].ws_url, alice),
+            await Socket.open(servers[0].ws_url, bob),
+        )
+        await a.ready()
+        await b.ready()
+        for i in range(5):  # server 0 learns that nobody else listens to bob
+            await a.send_to(bob, f"before {i}")
+        await b.next_event("message:received")
+        other = await Socket.open(servers[1].ws_url, bob)  # bob's second device, elsewhere
+        await other.ready()
+        for i in range(10):
+            await a.send_to(bob, f"after {i}")
+        got = [await other.next_event("message:received", timeout=5) for _ in range(10)]
+        assert [f["data"]["content"] for f in got] == [f"after {i}" for i in range(10)]
+        for socket in (a, b, other):
+            await socket.close()
 
 
 async def test_sigterm_closes_with_1001_and_finishes_in_flight(

@@ -8,6 +8,10 @@ broadcaster 0.3.1's Redis backend has two defects we neutralise here:
 `SupervisedRedisBackend` subscribes before waking the listener, keeps listening through
 disconnects, and reports every re-subscription so the hub can catch connections up from the
 replay log. Whatever is lost in between, the periodic log check repairs too.
+
+It also carries presence notices: a process that subscribes to a user's channel says so on
+`PRESENCE_CHANNEL`, so that processes which stopped publishing to that channel (nobody else
+listened) start again.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("chat.fanout")
 RETRY_SECONDS = 0.5
+PRESENCE_CHANNEL = "chat:presence"
 
 
 def channel_of(user_id: object) -> str:
@@ -35,9 +40,16 @@ def channel_of(user_id: object) -> str:
 
 
 class SupervisedRedisBackend(RedisBackend):
-    def __init__(self, url: str, own_prefix: str, on_resubscribed: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        url: str,
+        own_prefix: str,
+        on_resubscribed: Callable[[str], None],
+        on_presence: Callable[[str], None],
+    ) -> None:
         super().__init__(url)
         self._own_prefix = own_prefix.encode()
+        self._prefix_text = own_prefix
         self._conn = redis.Redis(
             connection_pool=redis.BlockingConnectionPool.from_url(
                 url, max_connections=8, timeout=1.0, socket_timeout=1.0, socket_connect_timeout=1.0
@@ -45,18 +57,28 @@ class SupervisedRedisBackend(RedisBackend):
         )
         self._pubsub = redis.Redis.from_url(url, socket_connect_timeout=1.0).pubsub()
         self._on_resubscribed = on_resubscribed
+        self._on_presence = on_presence
         self._confirmed: set[str] = set()
 
     async def subscribe(self, channel: str) -> None:
         await self._pubsub.subscribe(channel)
         self._ready.set()
 
-    async def publish_many(self, messages: list[tuple[str, str]]) -> None:
-        """Publishes several messages in one round trip."""
+    def is_subscribed(self, channel: str) -> bool:
+        """Whether Redis has confirmed this process's subscription to `channel`."""
+        return channel in self._confirmed
+
+    async def publish_many(self, messages: list[tuple[str, str]]) -> list[int]:
+        """Publishes several messages in one round trip; returns how many subscribers (this
+        process included) each reached."""
         async with self._conn.pipeline(transaction=False) as pipe:
             for channel, message in messages:
                 pipe.publish(channel, message)
-            await pipe.execute()
+            return [int(count) for count in await pipe.execute()]
+
+    async def announce(self, channel: str) -> None:
+        """Tells the other processes that this one now listens on `channel`."""
+        await self._conn.publish(PRESENCE_CHANNEL, self._prefix_text + channel)
 
     async def ping(self) -> bool:
         try:
@@ -87,6 +109,9 @@ class SupervisedRedisBackend(RedisBackend):
         if kind == "message":
             if message["data"].startswith(self._own_prefix):
                 return  # this process published it, and delivered it here when it did
+            if channel == PRESENCE_CHANNEL:
+                self._on_presence(message["data"].decode().split("|", 1)[-1])
+                return
             self._queue.put_nowait(Event(channel=channel, message=message["data"].decode()))
         elif kind == "subscribe":
             if channel in self._confirmed:  # redis-py reconnected and subscribed again
@@ -97,10 +122,14 @@ class SupervisedRedisBackend(RedisBackend):
 
 
 def create_broadcast(
-    redis_url: str | None, own_prefix: str, on_resubscribed: Callable[[str], None]
+    redis_url: str | None,
+    own_prefix: str,
+    on_resubscribed: Callable[[str], None],
+    on_presence: Callable[[str], None],
 ) -> Broadcast:
     """Fan-out through Redis, or in-process without it. A message starting with `own_prefix`
     is this process's own: Redis sends it back, and it is dropped as it arrives."""
     if redis_url is None:
         return Broadcast(backend=MemoryBackend("memory://"))
-    return Broadcast(backend=SupervisedRedisBackend(redis_url, own_prefix, on_resubscribed))
+    backend = SupervisedRedisBackend(redis_url, own_prefix, on_resubscribed, on_presence)
+    return Broadcast(backend=backend)

@@ -1,7 +1,8 @@
 """This process's live connections, their subscriptions, and the delivery check.
 
 The hub is the Publisher the services publish through: an event is encoded once, then sent
-to the channel of each user who gets it. Each process subscribes to the channel of every
+to the channel of each user who gets it, unless no other process listens there
+(`RemoteListeners`). Each process subscribes to the channel of every
 user with a connection here, and hands what arrives to those connections. Every second
 it compares each connection's last sent seq with the log's head: a connection still behind
 the head seen one check earlier missed something (the fan-out is best effort) and is caught
@@ -17,8 +18,14 @@ import uuid
 from typing import TYPE_CHECKING
 
 from app.realtime.connection import CatchUp, Close, Connection, Logged, Transient
-from app.realtime.fanout import SupervisedRedisBackend, channel_of, create_broadcast
+from app.realtime.fanout import (
+    PRESENCE_CHANNEL,
+    SupervisedRedisBackend,
+    channel_of,
+    create_broadcast,
+)
 from app.realtime.frames import encode_data, frame
+from app.realtime.listeners import RemoteListeners
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -50,8 +57,9 @@ class Hub:
         self._replay = replay
         self._check_seconds = check_seconds
         self._process = uuid.uuid4().hex[:12]
+        self._listeners = RemoteListeners()
         self._broadcast: Broadcast = create_broadcast(
-            redis_url, f"{self._process}|", self._on_resubscribed
+            redis_url, f"{self._process}|", self._on_resubscribed, self._listeners.someone_listens
         )
         backend = self._broadcast._backend  # noqa: SLF001 - broadcaster exposes no accessor
         self._redis = backend if isinstance(backend, SupervisedRedisBackend) else None
@@ -66,6 +74,8 @@ class Hub:
 
     async def start(self) -> None:
         await self._broadcast.connect()
+        if self._redis is not None:
+            await self._redis.subscribe(PRESENCE_CHANNEL)
         self._checker = asyncio.create_task(self._check_forever())
 
     @property
@@ -99,9 +109,11 @@ class Hub:
         self._connections.setdefault(user_id, set()).add(connection)
         if user_id not in self._subscriptions:
             subscribed = asyncio.Event()
+            self._listeners.subscriptions_changed()
             self._subscriptions[user_id] = asyncio.create_task(self._listen(user_id, subscribed))
             self._users_by_channel[channel_of(user_id)] = user_id
             await subscribed.wait()
+            await self._announce(channel_of(user_id))
 
     def detach(self, connection: Connection) -> None:
         user_id = connection.user_id
@@ -110,6 +122,7 @@ class Hub:
             return
         remaining.discard(connection)
         if not remaining:
+            self._listeners.subscriptions_changed()
             del self._connections[user_id]
             self._users_by_channel.pop(channel_of(user_id), None)
             task = self._subscriptions.pop(user_id, None)
@@ -122,6 +135,16 @@ class Hub:
 
     def connection_count(self) -> int:
         return sum(len(conns) for conns in self._connections.values())
+
+    async def _announce(self, channel: str) -> None:
+        """Before the connection reads its backlog, so that what is sent after it is
+        published here too."""
+        if self._redis is None:
+            return
+        try:
+            await self._redis.announce(channel)
+        except Exception as exc:  # the periodic check delivers what a late notice costs
+            log.warning("presence notice failed: %s", exc)
 
     async def _listen(self, user_id: UUID, subscribed: asyncio.Event) -> None:
         try:
@@ -158,10 +181,11 @@ class Hub:
             item = _item(delivery.seq, delivery.origin, text)
             for connection in self._connections.get(delivery.user_id, ()):
                 connection.offer(item)
-            if self._redis is not None:
+            channel = channel_of(delivery.user_id)
+            if self._redis is not None and not self._listeners.none_elsewhere(channel):
                 seq_text = "" if delivery.seq is None else str(delivery.seq)
                 envelope = f"{self._process}|{seq_text}|{delivery.origin or ''}|{text}"
-                remote.append((channel_of(delivery.user_id), envelope))
+                remote.append((channel, envelope))
         if remote:
             self._unpublished.extend(remote)
             if self._publisher is None or self._publisher.done():
@@ -173,14 +197,32 @@ class Hub:
         while self._unpublished:
             batch = self._unpublished[:PUBLISH_BATCH]
             del self._unpublished[: len(batch)]
+            snapshot = self._listeners.snapshot()
+            here = [self._listening_here(channel) for channel, _ in batch]
             try:
-                await self._redis.publish_many(batch)
+                counts = await self._redis.publish_many(batch)
             except Exception as exc:  # the log has it; the check will deliver it
                 log.warning("publish failed, delivery falls back to replay: %s", exc)
+                continue
+            self._listeners.learn(
+                snapshot,
+                (
+                    (channel, count, was if was == self._listening_here(channel) else None)
+                    for (channel, _), count, was in zip(batch, counts, here, strict=True)
+                ),
+            )
+
+    def _listening_here(self, channel: str) -> bool:
+        return (
+            self._redis is not None
+            and channel in self._users_by_channel
+            and self._redis.is_subscribed(channel)
+        )
 
     # -- the delivery check --------------------------------------------------------------
 
     def _on_resubscribed(self, channel: str) -> None:
+        self._listeners.forget()  # presence notices may have been lost meanwhile
         user_id = self._users_by_channel.get(channel)
         for connection in self._connections.get(user_id, ()) if user_id else ():
             connection.offer(CatchUp())
