@@ -60,6 +60,13 @@ def start_servers(
     return servers
 
 
+def live_only_servers(database_url: str, redis_url: str) -> list[ChatServer]:
+    """Two servers whose periodic log check is pushed out of reach: what arrives, arrived
+    live."""
+    extra_env = {"CHAT_DELIVERY_CHECK_SECONDS": "600"}
+    return start_servers(2, database_url, redis_url, extra_env=extra_env)
+
+
 @contextlib.contextmanager
 def running(servers: list[ChatServer]) -> Iterator[list[ChatServer]]:
     try:
@@ -284,10 +291,7 @@ async def test_reconnect_storm_with_backlogs(database_url: str, redis_url: str) 
 async def test_first_connection_of_a_fresh_process_receives_live(
     database_url: str, redis_url: str
 ) -> None:
-    # the periodic log check is pushed out of reach: what arrives, arrived live
-    with running(
-        start_servers(2, database_url, redis_url, extra_env={"CHAT_DELIVERY_CHECK_SECONDS": "600"})
-    ) as servers:
+    with running(live_only_servers(database_url, redis_url)) as servers:
         alice, bob = bulk_users(database_url, 2)
         b = await Socket.open(servers[1].ws_url, bob)  # the very first subscription of that process
         await b.ready()
@@ -302,6 +306,13 @@ async def test_first_connection_of_a_fresh_process_receives_live(
         await b.close()
 
 
+async def both_ready(server: ChatServer, alice: User, bob: User) -> tuple[Socket, Socket]:
+    a, b = await Socket.open(server.ws_url, alice), await Socket.open(server.ws_url, bob)
+    await a.ready()
+    await b.ready()
+    return a, b
+
+
 def publish_calls(redis_url: str) -> int:
     stats = redis.Redis.from_url(redis_url).info("commandstats")
     return int(stats.get("cmdstat_publish", {}).get("calls", 0))
@@ -312,12 +323,7 @@ async def test_a_process_alone_with_its_users_stops_publishing(
 ) -> None:
     with running(start_servers(1, database_url, redis_url)) as servers:
         alice, bob = bulk_users(database_url, 2)
-        a, b = (
-            await Socket.open(servers[0].ws_url, alice),
-            await Socket.open(servers[0].ws_url, bob),
-        )
-        await a.ready()
-        await b.ready()
+        a, b = await both_ready(servers[0], alice, bob)
         before = publish_calls(redis_url)
         for i in range(30):
             await a.send_to(bob, f"m{i}")
@@ -332,17 +338,9 @@ async def test_a_process_alone_with_its_users_stops_publishing(
 async def test_a_device_on_another_process_gets_live_what_was_kept_local(
     database_url: str, redis_url: str
 ) -> None:
-    # the periodic log check is pushed out of reach: what arrives, arrived live
-    with running(
-        start_servers(2, database_url, redis_url, extra_env={"CHAT_DELIVERY_CHECK_SECONDS": "600"})
-    ) as servers:
+    with running(live_only_servers(database_url, redis_url)) as servers:
         alice, bob = bulk_users(database_url, 2)
-        a, b = (
-            await Socket.open(servers[0].ws_url, alice),
-            await Socket.open(servers[0].ws_url, bob),
-        )
-        await a.ready()
-        await b.ready()
+        a, b = await both_ready(servers[0], alice, bob)
         for i in range(5):  # server 0 learns that nobody else listens to bob
             await a.send_to(bob, f"before {i}")
         await b.next_event("message:received")

@@ -3,14 +3,7 @@
 from __future__ import annotations
 
 from app.realtime.listeners import RemoteListeners
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.support.clock import Clock
 
 
 def test_a_channel_reached_only_here_or_nowhere_is_alone() -> None:

@@ -9,6 +9,7 @@ import redis
 from limits import parse
 
 from app.services.rate_limit import LocalWindow, MessageRateLimiter
+from tests.support.clock import Clock
 from tests.support.services import free_port
 
 
@@ -36,14 +37,6 @@ async def test_without_redis_each_process_counts_alone() -> None:
     answers = [await limiter.hit(user) for _ in range(4)]
     assert answers[:3] == [None, None, None]
     assert answers[3] is not None
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def test_the_local_window_moves_with_time() -> None:
