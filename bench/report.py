@@ -144,7 +144,7 @@ def write_report(results: dict[str, Any], directory: Path, stem: str) -> None:
         ]
     if "durable" in results:
         lines += [
-            "## 6b. Durable floor: the same relay, committing each message by one INSERT first",
+            "## 6b. Durable floor: the same relay, committing each message before forwarding it (batched as the chat batches)",
             "",
             *_latency_table(results["durable"]),
             "",
