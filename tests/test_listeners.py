@@ -48,3 +48,12 @@ def test_it_lasts_a_while_and_can_be_forgotten() -> None:
     listeners.learn(listeners.snapshot(), [("a", 1, True)])
     listeners.forget()
     assert not listeners.none_elsewhere("a")
+
+
+def test_marks_of_channels_no_longer_published_to_are_dropped() -> None:
+    clock = Clock()
+    listeners = RemoteListeners(clock, alone_seconds=10)
+    listeners.learn(listeners.snapshot(), [(str(n), 1, True) for n in range(100)])
+    clock.now += 10
+    listeners.learn(listeners.snapshot(), [("last", 1, True)])
+    assert listeners.marked() == 1

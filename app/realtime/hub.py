@@ -2,11 +2,10 @@
 
 The hub is the Publisher the services publish through: an event is encoded once, then sent
 to the channel of each user who gets it, unless no other process listens there
-(`RemoteListeners`). Each process subscribes to the channel of every
-user with a connection here, and hands what arrives to those connections. Every second
-it compares each connection's last sent seq with the log's head: a connection still behind
-the head seen one check earlier missed something (the fan-out is best effort) and is caught
-up from the log.
+(`RemoteListeners`). Each process subscribes to the channel of every user with a connection
+here, and hands what arrives to those connections. Every second it compares each
+connection's last sent seq with the log's head: a connection still behind the head seen one
+check earlier missed something (the fan-out is best effort) and is caught up from the log.
 """
 
 from __future__ import annotations

@@ -29,6 +29,7 @@ class RemoteListeners:
         self._alone_seconds = alone_seconds
         self._alone: dict[str, float] = {}  # channel -> until when it counts as alone
         self._changes = 0
+        self._next_sweep = clock() + alone_seconds
 
     def none_elsewhere(self, channel: str) -> bool:
         """True when no other process listens on `channel`, as far as is known."""
@@ -51,7 +52,10 @@ class RemoteListeners:
         """`reached`: each channel published to, how many subscribers the message reached, and
         whether this process was subscribed (None: it changed meanwhile, so unknown)."""
         stable = snapshot == self._changes
-        until = self._clock() + self._alone_seconds
+        now = self._clock()
+        if now >= self._next_sweep:
+            self._sweep(now)
+        until = now + self._alone_seconds
         for channel, count, here in reached:
             if stable and here is not None and count <= int(here):
                 self._alone[channel] = until
@@ -66,3 +70,11 @@ class RemoteListeners:
 
     def forget(self) -> None:
         self._alone.clear()
+
+    def marked(self) -> int:
+        return len(self._alone)
+
+    def _sweep(self, now: float) -> None:
+        """Drops the expired marks of channels no longer published to, once per mark's life."""
+        self._alone = {channel: until for channel, until in self._alone.items() if until > now}
+        self._next_sweep = now + self._alone_seconds
