@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 RESULTS = Path(__file__).with_name("results")
 
 
+SCENARIOS = ["latency", "rate", "idle", "replay", "history", "echo", "durable"]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--quick", action="store_true", help="small sizes; under two minutes")
@@ -31,13 +34,13 @@ def main(argv: list[str] | None = None) -> int:
         nargs="*",
         help="run only these scenarios",
         default=None,
-        choices=["latency", "rate", "idle", "replay", "history", "echo", "durable"],
+        choices=SCENARIOS,
     )
     args = parser.parse_args(argv)
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     sizes = scenarios.Sizes.quick() if args.quick else scenarios.Sizes.full()
-    wanted = set(args.only or ["latency", "rate", "idle", "replay", "history", "echo", "durable"])
+    wanted = set(args.only or SCENARIOS)
     started = time.time()
     results: dict[str, Any] = {
         "command": "python -m bench" + (" --quick" if args.quick else ""),

@@ -49,7 +49,6 @@ class SupervisedRedisBackend(RedisBackend):
     ) -> None:
         super().__init__(url)
         self._own_prefix = own_prefix.encode()
-        self._prefix_text = own_prefix
         self._conn = redis.Redis(
             connection_pool=redis.BlockingConnectionPool.from_url(
                 url, max_connections=8, timeout=1.0, socket_timeout=1.0, socket_connect_timeout=1.0
@@ -78,7 +77,7 @@ class SupervisedRedisBackend(RedisBackend):
 
     async def announce(self, channel: str) -> None:
         """Tells the other processes that this one now listens on `channel`."""
-        await self._conn.publish(PRESENCE_CHANNEL, self._prefix_text + channel)
+        await self._conn.publish(PRESENCE_CHANNEL, self._own_prefix + channel.encode())
 
     async def ping(self) -> bool:
         try:
