@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 RESULTS = Path(__file__).with_name("results")
 
 
-SCENARIOS = ["latency", "rate", "idle", "replay", "history", "echo", "durable"]
+SCENARIOS = ["latency", "rate", "idle", "replay", "history", "echo", "durable", "crowd"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -59,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
             ("echo", lambda: scenarios.highest_rate(url, sizes, 1, floor="echo")),
             ("durable", lambda: scenarios.highest_rate(url, sizes, 1, floor="durable")),
             ("latency", lambda: scenarios.delivery_latency(url, sizes)),
+            ("crowd", lambda: scenarios.crowded_floors(url, sizes)),
             (
                 "rate",
                 lambda: (

@@ -111,11 +111,148 @@ def _plot_throughput(results: dict[str, Any], path: Path) -> None:
     plt.close(figure)
 
 
+def _echo_floor_section(results: dict[str, Any]) -> list[str]:
+    if "echo" not in results:
+        return []
+    return [
+        "## 6a. Floor: bare WebSocket relay on granian, no database",
+        "",
+        *_latency_table(results["echo"]),
+        "",
+    ]
+
+
+def _durable_floor_section(results: dict[str, Any]) -> list[str]:
+    if "durable" not in results:
+        return []
+    return [
+        "## 6b. Durable floor: the same relay, committing each message before forwarding it (batched as the chat batches)",
+        "",
+        *_latency_table(results["durable"]),
+        "",
+    ]
+
+
+def _crowded_floors_section(results: dict[str, Any]) -> list[str]:
+    if "crowd" not in results:
+        return []
+    lines: list[str] = []
+    for key, label in FLOORS.items():
+        lines += [
+            f"## 6c. The {label} at scenario 1's largest connection count",
+            "",
+            *_latency_table([r for r in results["crowd"] if r["scenario"] == key]),
+            "",
+        ]
+    return lines
+
+
+def _latency_section(results: dict[str, Any]) -> list[str]:
+    if "latency" not in results:
+        return []
+    return [
+        "## 1. Delivery latency by connection count",
+        "",
+        *_latency_table(results["latency"]),
+        "",
+    ]
+
+
+def _highest_rate_section(results: dict[str, Any]) -> list[str]:
+    if "rate" not in results:
+        return []
+    floor_best = {key: _max_passing(results.get(key, [])) for key in FLOORS}
+    lines: list[str] = []
+    lines += ["## 2. Highest durable rate with p99 <= 25 ms", ""]
+    for workers in (1, 2):
+        rows = [r for r in results["rate"] if r["workers"] == workers]
+        if rows:
+            best = _max_passing(rows)
+            throughout = _passing_throughout(rows)
+            ratios = [
+                f"{best / floor_best[key]:.2f}x the {label}"
+                for key, label in FLOORS.items()
+                if floor_best[key]
+            ]
+            ratio = f" ({', '.join(ratios)})" if ratios else ""
+            lines += [
+                (
+                    f"CHAT_WORKERS={workers}: **{best:.0f} msg/s**{ratio}; every step up to "
+                    f"{throughout:.0f} msg/s passed"
+                ),
+                "",
+                *_latency_table(rows),
+                "",
+            ]
+    return lines
+
+
+def _idle_section(results: dict[str, Any]) -> list[str]:
+    if "idle" not in results:
+        return []
+    lines: list[str] = []
+    idle = results["idle"]
+    lines += [
+        "## 3. Idle connections",
+        "",
+        (
+            f"{idle['connections']} idle authenticated connections: server RSS "
+            f"{idle['rss_before_mb']} MB -> {idle['rss_after_mb']} MB, "
+            f"**{idle['kib_per_connection']} KiB per connection**; the bare granian relay "
+            f"(floor): {idle.get('floor_kib_per_connection', '-')} KiB per connection."
+        ),
+        "",
+    ]
+    return lines
+
+
+def _replay_section(results: dict[str, Any]) -> list[str]:
+    if "replay" not in results:
+        return []
+    lines: list[str] = []
+    lines += [
+        "## 4. Replay",
+        "",
+        "| case | size | received / complete | ms | floor ms (echo relay) | ratio |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in results["replay"]:
+        if r["scenario"] == "replay":
+            lines.append(
+                f"| backlog on reconnect | {r['backlog']} missed | {r['received']} | {r['ms']} | "
+                f"{_floor_columns(r)} |"
+            )
+        else:
+            lines.append(
+                f"| reconnect storm | {r['clients']} clients x {r['backlog_each']} missed | "
+                f"{r['complete']} complete | {r['ms']} | {_floor_columns(r)} |"
+            )
+    lines.append("")
+    return lines
+
+
+def _history_section(results: dict[str, Any]) -> list[str]:
+    if "history" not in results:
+        return []
+    lines: list[str] = []
+    lines += [
+        "## 5. History and search at depth",
+        "",
+        "| request | messages in conversation | p50 ms | p99 ms | max ms |",
+        "|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {r['case']} | {r['depth'] or '-'} | {r['p50']} | {r['p99']} | {r['max']} |"
+        for r in results["history"]
+    ]
+    lines.append("")
+    return lines
+
+
 def write_report(results: dict[str, Any], directory: Path, stem: str) -> None:
     latency_png, throughput_png = f"{stem}-latency.png", f"{stem}-throughput.png"
     _plot_latency(results, directory / latency_png)
     _plot_throughput(results, directory / throughput_png)
-    floor_best = {key: _max_passing(results.get(key, [])) for key in FLOORS}
     lines = [
         f"# Benchmark report ({results['mode']})",
         "",
@@ -135,91 +272,15 @@ def write_report(results: dict[str, Any], directory: Path, stem: str) -> None:
         f"![latency vs rate]({latency_png}) ![throughput vs workers]({throughput_png})",
         "",
     ]
-    if "echo" in results:
-        lines += [
-            "## 6a. Floor: bare WebSocket relay on granian, no database",
-            "",
-            *_latency_table(results["echo"]),
-            "",
-        ]
-    if "durable" in results:
-        lines += [
-            "## 6b. Durable floor: the same relay, committing each message before forwarding it (batched as the chat batches)",
-            "",
-            *_latency_table(results["durable"]),
-            "",
-        ]
-    if "latency" in results:
-        lines += [
-            "## 1. Delivery latency by connection count",
-            "",
-            *_latency_table(results["latency"]),
-            "",
-        ]
-    if "rate" in results:
-        lines += ["## 2. Highest durable rate with p99 <= 25 ms", ""]
-        for workers in (1, 2):
-            rows = [r for r in results["rate"] if r["workers"] == workers]
-            if rows:
-                best = _max_passing(rows)
-                throughout = _passing_throughout(rows)
-                ratios = [
-                    f"{best / floor_best[key]:.2f}x the {label}"
-                    for key, label in FLOORS.items()
-                    if floor_best[key]
-                ]
-                ratio = f" ({', '.join(ratios)})" if ratios else ""
-                lines += [
-                    (
-                        f"CHAT_WORKERS={workers}: **{best:.0f} msg/s**{ratio}; every step up to "
-                        f"{throughout:.0f} msg/s passed"
-                    ),
-                    "",
-                    *_latency_table(rows),
-                    "",
-                ]
-    if "idle" in results:
-        idle = results["idle"]
-        lines += [
-            "## 3. Idle connections",
-            "",
-            (
-                f"{idle['connections']} idle authenticated connections: server RSS "
-                f"{idle['rss_before_mb']} MB -> {idle['rss_after_mb']} MB, "
-                f"**{idle['kib_per_connection']} KiB per connection**; the bare granian relay "
-                f"(floor): {idle.get('floor_kib_per_connection', '-')} KiB per connection."
-            ),
-            "",
-        ]
-    if "replay" in results:
-        lines += [
-            "## 4. Replay",
-            "",
-            "| case | size | received / complete | ms | floor ms (echo relay) | ratio |",
-            "|---|---|---|---|---|---|",
-        ]
-        for r in results["replay"]:
-            if r["scenario"] == "replay":
-                lines.append(
-                    f"| backlog on reconnect | {r['backlog']} missed | {r['received']} | {r['ms']} | "
-                    f"{_floor_columns(r)} |"
-                )
-            else:
-                lines.append(
-                    f"| reconnect storm | {r['clients']} clients x {r['backlog_each']} missed | "
-                    f"{r['complete']} complete | {r['ms']} | {_floor_columns(r)} |"
-                )
-        lines.append("")
-    if "history" in results:
-        lines += [
-            "## 5. History and search at depth",
-            "",
-            "| request | messages in conversation | p50 ms | p99 ms | max ms |",
-            "|---|---|---|---|---|",
-        ]
-        lines += [
-            f"| {r['case']} | {r['depth'] or '-'} | {r['p50']} | {r['p99']} | {r['max']} |"
-            for r in results["history"]
-        ]
-        lines.append("")
+    for section in (
+        _echo_floor_section,
+        _durable_floor_section,
+        _crowded_floors_section,
+        _latency_section,
+        _highest_rate_section,
+        _idle_section,
+        _replay_section,
+        _history_section,
+    ):
+        lines += section(results)
     (directory / f"{stem}.md").write_text("\n".join(lines))

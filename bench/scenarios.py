@@ -91,6 +91,29 @@ def delivery_latency(database_url: str, sizes: Sizes) -> list[dict[str, Any]]:
     return rows
 
 
+def crowded_floors(database_url: str, sizes: Sizes) -> list[dict[str, Any]]:
+    """6c. Both floors at scenario 1's largest connection count and rates: what any relay on
+    this machine gets with that many sockets open, for the chat's row to be read against."""
+    clients = max(sizes.latency_clients)
+    users = seed_users(database_url, clients)
+    rows = []
+    for floor in ("echo", "durable"):
+        server = EchoServer(database_url if floor == "durable" else None).start()
+        try:
+            for rate in sizes.latency_rates:
+                summary = drive(
+                    server.ws_url,
+                    pairs_of(users, echo=True),
+                    rate,
+                    sizes.duration_s,
+                    server.process_pid,
+                )
+                rows.append(_row(summary, scenario=floor, workers=1))
+        finally:
+            server.stop()
+    return rows
+
+
 def highest_rate(
     database_url: str, sizes: Sizes, workers: int, *, floor: Floor | None = None
 ) -> list[dict[str, Any]]:
