@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import psutil
 
 from bench import scenarios
-from bench.harness import drop_database, fresh_database
+from bench.harness import drop_database, fresh_database, settle
 from bench.report import write_report
 
 if TYPE_CHECKING:
@@ -72,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         ]
         for key, run in steps:
             if key in wanted:
+                settle(url)  # each scenario starts clean of the one before (autovacuum's work)
                 began = time.monotonic()
                 results[key] = run()
                 print(f"bench: {key} {time.monotonic() - began:.1f} s", file=sys.stderr, flush=True)

@@ -83,11 +83,11 @@ def seed_conversation(database_url: str, sender: User, recipient: User, count: i
 
 
 def settle(database_url: str) -> None:
-    """What autovacuum would have done to a table this size before anyone read it: a bulk load
-    leaves unset hint bits, an empty visibility map and a GIN pending list, and the first reads
-    after it would measure the load's cleanup, not the reads."""
+    """What autovacuum would have done to the tables before anyone read them again: a bulk load
+    (or the scenario before) leaves dead rows, unset hint bits, an empty visibility map and a
+    GIN pending list, and what runs next would measure their cleanup, not its own work."""
     with psycopg.connect(database_url, autocommit=True) as conn:
-        conn.execute("VACUUM (ANALYZE) messages")
+        conn.execute("VACUUM (ANALYZE)")
         conn.execute("SELECT gin_clean_pending_list('messages_search_vector')")
         conn.execute("CHECKPOINT")
 
