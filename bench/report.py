@@ -111,59 +111,39 @@ def _plot_throughput(results: dict[str, Any], path: Path) -> None:
     plt.close(figure)
 
 
-def _echo_floor_section(results: dict[str, Any]) -> list[str]:
-    if "echo" not in results:
-        return []
-    return [
-        "## 6a. Floor: bare WebSocket relay on granian, no database",
-        "",
-        *_latency_table(results["echo"]),
-        "",
-    ]
+def _titled_table(title: str, rows: list[dict[str, Any]]) -> list[str]:
+    return [title, "", *_latency_table(rows), ""]
 
 
-def _durable_floor_section(results: dict[str, Any]) -> list[str]:
-    if "durable" not in results:
-        return []
-    return [
-        "## 6b. Durable floor: the same relay, committing each message before forwarding it (batched as the chat batches)",
-        "",
-        *_latency_table(results["durable"]),
-        "",
-    ]
-
-
-def _crowded_floors_section(results: dict[str, Any]) -> list[str]:
-    if "crowd" not in results:
-        return []
+def _floor_sections(results: dict[str, Any]) -> list[str]:
+    titles = {
+        "echo": "## 6a. Floor: bare WebSocket relay on granian, no database",
+        "durable": "## 6b. Durable floor: the same relay, committing each message before forwarding it (batched as the chat batches)",
+    }
     lines: list[str] = []
+    for key, title in titles.items():
+        if key in results:
+            lines += _titled_table(title, results[key])
     for key, label in FLOORS.items():
-        lines += [
-            f"## 6c. The {label} at scenario 1's largest connection count",
-            "",
-            *_latency_table([r for r in results["crowd"] if r["scenario"] == key]),
-            "",
-        ]
+        rows = [r for r in results.get("crowd", []) if r["scenario"] == key]
+        if rows:
+            lines += _titled_table(
+                f"## 6c. The {label} at scenario 1's largest connection count", rows
+            )
     return lines
 
 
 def _latency_section(results: dict[str, Any]) -> list[str]:
     if "latency" not in results:
         return []
-    return [
-        "## 1. Delivery latency by connection count",
-        "",
-        *_latency_table(results["latency"]),
-        "",
-    ]
+    return _titled_table("## 1. Delivery latency by connection count", results["latency"])
 
 
 def _highest_rate_section(results: dict[str, Any]) -> list[str]:
     if "rate" not in results:
         return []
     floor_best = {key: _max_passing(results.get(key, [])) for key in FLOORS}
-    lines: list[str] = []
-    lines += ["## 2. Highest durable rate with p99 <= 25 ms", ""]
+    lines = ["## 2. Highest durable rate with p99 <= 25 ms", ""]
     for workers in (1, 2):
         rows = [r for r in results["rate"] if r["workers"] == workers]
         if rows:
@@ -190,9 +170,8 @@ def _highest_rate_section(results: dict[str, Any]) -> list[str]:
 def _idle_section(results: dict[str, Any]) -> list[str]:
     if "idle" not in results:
         return []
-    lines: list[str] = []
     idle = results["idle"]
-    lines += [
+    return [
         "## 3. Idle connections",
         "",
         (
@@ -203,14 +182,12 @@ def _idle_section(results: dict[str, Any]) -> list[str]:
         ),
         "",
     ]
-    return lines
 
 
 def _replay_section(results: dict[str, Any]) -> list[str]:
     if "replay" not in results:
         return []
-    lines: list[str] = []
-    lines += [
+    lines = [
         "## 4. Replay",
         "",
         "| case | size | received / complete | ms | floor ms (echo relay) | ratio |",
@@ -234,19 +211,17 @@ def _replay_section(results: dict[str, Any]) -> list[str]:
 def _history_section(results: dict[str, Any]) -> list[str]:
     if "history" not in results:
         return []
-    lines: list[str] = []
-    lines += [
+    return [
         "## 5. History and search at depth",
         "",
         "| request | messages in conversation | p50 ms | p99 ms | max ms |",
         "|---|---|---|---|---|",
+        *(
+            f"| {r['case']} | {r['depth'] or '-'} | {r['p50']} | {r['p99']} | {r['max']} |"
+            for r in results["history"]
+        ),
+        "",
     ]
-    lines += [
-        f"| {r['case']} | {r['depth'] or '-'} | {r['p50']} | {r['p99']} | {r['max']} |"
-        for r in results["history"]
-    ]
-    lines.append("")
-    return lines
 
 
 def write_report(results: dict[str, Any], directory: Path, stem: str) -> None:
@@ -273,9 +248,7 @@ def write_report(results: dict[str, Any], directory: Path, stem: str) -> None:
         "",
     ]
     for section in (
-        _echo_floor_section,
-        _durable_floor_section,
-        _crowded_floors_section,
+        _floor_sections,
         _latency_section,
         _highest_rate_section,
         _idle_section,
