@@ -47,3 +47,7 @@ WITH conv AS (
     FROM message, sender_head
 )
 SELECT id FROM conv;
+
+-- name: tables_changed
+-- The tables autovacuum would look at: rows written or removed since their last analyze.
+SELECT relname FROM pg_stat_user_tables WHERE n_mod_since_analyze > 0 OR n_dead_tup > 0;
