@@ -5,10 +5,10 @@
 -- to the sender's and the recipient's logs, and store the message. Give either recipient_id or
 -- conversation_id. A repeated client_message_id returns the original row and changes nothing.
 -- No row back: the conversation does not exist or the sender is not in it.
-WITH existing AS (
+WITH existing AS (  -- a resend; message_by_client_id reads the unique index (migration 0005)
     SELECT m.*
-    FROM messages m
-    WHERE m.sender_id = %(sender_id)s AND m.client_message_id = %(client_message_id)s
+    FROM message_by_client_id(%(sender_id)s, %(client_message_id)s) m
+    WHERE %(client_message_id)s::text IS NOT NULL
 ), target AS (
     SELECT least(%(sender_id)s::uuid, %(recipient_id)s::uuid) AS participant1_id,
            greatest(%(sender_id)s::uuid, %(recipient_id)s::uuid) AS participant2_id
@@ -88,8 +88,8 @@ WITH req AS (
 ), existing AS (  -- resends of a stored client_message_id: returned as they are
     SELECT req.idx, m.*
     FROM req
-    JOIN messages m
-      ON m.sender_id = req.sender_id AND m.client_message_id = req.client_message_id
+    CROSS JOIN LATERAL message_by_client_id(req.sender_id, req.client_message_id) m
+    WHERE req.client_message_id IS NOT NULL
 ), target AS (  -- the new sends with their canonical pair; not the sender's: left out
     SELECT req.*, least(req.sender_id, req.recipient_id) AS p1,
            greatest(req.sender_id, req.recipient_id) AS p2
@@ -176,8 +176,7 @@ FROM existing e;
 -- name: message_by_client_message_id
 SELECT id, conversation_id, sender_id, recipient_id, content, status,
        created_at, delivered_at, read_at, client_message_id, sender_seq
-FROM messages
-WHERE sender_id = %(sender_id)s AND client_message_id = %(client_message_id)s;
+FROM message_by_client_id(%(sender_id)s, %(client_message_id)s);
 
 -- name: conversation_size
 -- The conversation's participants and message count, for access checks and paging.
