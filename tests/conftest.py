@@ -9,19 +9,16 @@ import httpx
 import psycopg
 import pytest
 
-from app.db.migrate import migrate
 from tests.support.clients import User, register
 from tests.support.server import ChatServer
-from tests.support.services import check_redis, create_database, drop_database
+from tests.support.services import check_redis, migrated_database
 
 
 @pytest.fixture(scope="session")
 def database_url() -> Iterator[str]:
     """A fresh, migrated database for this test run."""
-    name, url = create_database()
-    migrate(url)
-    yield url
-    drop_database(name)
+    with migrated_database() as url:
+        yield url
 
 
 @pytest.fixture

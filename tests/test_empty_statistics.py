@@ -14,9 +14,8 @@ import psycopg
 import pytest
 
 from app.db.messages import SendRequest, send_message
-from app.db.migrate import migrate
 from tests.support.accounts import bulk_users
-from tests.support.services import create_database, drop_database
+from tests.support.services import migrated_database
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -26,10 +25,8 @@ SENDS = 400
 
 @pytest.fixture
 def empty_database_url() -> Iterator[str]:
-    name, url = create_database()
-    migrate(url)
-    yield url
-    drop_database(name)
+    with migrated_database() as url:
+        yield url
 
 
 async def messages_read_by_scans(conn: psycopg.AsyncConnection[Any]) -> int:

@@ -12,10 +12,9 @@ import psycopg
 import pytest
 
 from app.db.messages import SEARCH_SCANNED, search_messages
-from app.db.migrate import migrate
 from app.db.queries import SQL
 from tests.support.accounts import bulk_users
-from tests.support.services import create_database, drop_database
+from tests.support.services import migrated_database
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -43,10 +42,8 @@ TALK = (
 def database_url() -> Iterator[str]:
     """A database of this module's own: its 72,000 messages stay out of the other tests', and
     go with it at the end (deleting them one by one scans the outbox for each)."""
-    name, url = create_database()
-    migrate(url)
-    yield url
-    drop_database(name)
+    with migrated_database() as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -5,11 +5,15 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import urlparse, urlunparse
 
 import psycopg
 import pytest
 import redis
+
+from app.db.migrate import migrate
 
 ADMIN_URL = os.environ.get(
     "CHAT_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -48,6 +52,17 @@ def create_database() -> tuple[str, str]:
 def drop_database(name: str) -> None:
     with psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def migrated_database() -> Iterator[str]:
+    """A fresh database with the schema, dropped (with all it holds) at the end."""
+    name, url = create_database()
+    migrate(url)
+    try:
+        yield url
+    finally:
+        drop_database(name)
 
 
 def check_redis(url: str = REDIS_URL) -> str:
