@@ -7,7 +7,7 @@ import json
 import statistics
 import time
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import httpx
 import websockets
@@ -97,8 +97,8 @@ def crowded_floors(database_url: str, sizes: Sizes) -> list[dict[str, Any]]:
     clients = max(sizes.latency_clients)
     users = seed_users(database_url, clients)
     rows = []
-    for floor in ("echo", "durable"):
-        server = EchoServer(database_url if floor == "durable" else None).start()
+    for floor in get_args(Floor):
+        server = _start_floor(database_url, floor)
         try:
             for rate in sizes.latency_rates:
                 summary = drive(
@@ -125,7 +125,7 @@ def highest_rate(
     if floor is None:
         server = start_chat(database_url, workers)
     else:
-        server = EchoServer(database_url if floor == "durable" else None).start()
+        server = _start_floor(database_url, floor)
     try:
         for rate in sizes.rate_steps:
             summary = drive(
@@ -143,6 +143,10 @@ def highest_rate(
     finally:
         server.stop()
     return rows
+
+
+def _start_floor(database_url: str, floor: Floor) -> EchoServer:
+    return EchoServer(database_url if floor == "durable" else None).start()
 
 
 def idle_connections(database_url: str, sizes: Sizes) -> dict[str, Any]:
