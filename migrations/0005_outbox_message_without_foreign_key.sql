@@ -11,9 +11,10 @@
 ALTER TABLE outbox DROP CONSTRAINT outbox_message_id_fkey;
 
 -- The idempotency lookup, planned with sequential scans ruled out, so that it reads the
--- unique index (sender_id, client_message_id) whatever the statistics say.
+-- unique index (sender_id, client_message_id) whatever the statistics say. STRICT: a send
+-- without a client_message_id looks nothing up. ROWS 1: the key is unique.
 CREATE FUNCTION message_by_client_id(sender uuid, client_id text) RETURNS SETOF messages
-LANGUAGE plpgsql STABLE STRICT SET enable_seqscan = off AS $$
+LANGUAGE plpgsql STABLE STRICT ROWS 1 SET enable_seqscan = off AS $$
 BEGIN
     RETURN QUERY SELECT * FROM messages m
                  WHERE m.sender_id = sender AND m.client_message_id = client_id;

@@ -8,7 +8,6 @@
 WITH existing AS (  -- a resend; message_by_client_id reads the unique index (migration 0005)
     SELECT m.*
     FROM message_by_client_id(%(sender_id)s, %(client_message_id)s) m
-    WHERE %(client_message_id)s::text IS NOT NULL
 ), target AS (
     SELECT least(%(sender_id)s::uuid, %(recipient_id)s::uuid) AS participant1_id,
            greatest(%(sender_id)s::uuid, %(recipient_id)s::uuid) AS participant2_id
@@ -89,7 +88,6 @@ WITH req AS (
     SELECT req.idx, m.*
     FROM req
     CROSS JOIN LATERAL message_by_client_id(req.sender_id, req.client_message_id) m
-    WHERE req.client_message_id IS NOT NULL
 ), target AS (  -- the new sends with their canonical pair; not the sender's: left out
     SELECT req.*, least(req.sender_id, req.recipient_id) AS p1,
            greatest(req.sender_id, req.recipient_id) AS p2
