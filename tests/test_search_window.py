@@ -41,7 +41,7 @@ TALK = (
 @pytest.fixture(scope="module")
 def database_url() -> Iterator[str]:
     """A database of this module's own: its 72,000 messages stay out of the other tests', and
-    go with it at the end (deleting them one by one scans the outbox for each)."""
+    go with it at the end."""
     with migrated_database() as url:
         yield url
 
