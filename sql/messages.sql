@@ -17,10 +17,11 @@ WITH existing AS (  -- a resend; message_by_client_id reads the unique index (mi
     FROM conversations c
     WHERE c.id = %(conversation_id)s::uuid
       AND %(sender_id)s IN (c.participant1_id, c.participant2_id)
-), locked AS (
+), locked AS (  -- `= ANY (ARRAY[..])`, not `IN (..)`: IN of two columns is an OR, which
+                --  can't key an index scan, so the planner reads every log head to find two
     SELECT h.user_id
     FROM outbox_heads h, target
-    WHERE h.user_id IN (target.participant1_id, target.participant2_id)
+    WHERE h.user_id = ANY (ARRAY[target.participant1_id, target.participant2_id])
       AND NOT EXISTS (SELECT 1 FROM existing)
     ORDER BY h.user_id
     FOR UPDATE OF h
@@ -40,7 +41,7 @@ WITH existing AS (  -- a resend; message_by_client_id reads the unique index (mi
     UPDATE outbox_heads h
     SET last_seq = h.last_seq + 1
     FROM conv
-    WHERE h.user_id IN (conv.participant1_id, conv.participant2_id)
+    WHERE h.user_id = ANY (ARRAY[conv.participant1_id, conv.participant2_id])
     RETURNING h.user_id, h.last_seq
 ), message AS (
     INSERT INTO messages (conversation_id, position, sender_id, recipient_id, content,

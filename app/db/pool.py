@@ -16,7 +16,14 @@ if TYPE_CHECKING:
 
 Conn = psycopg.AsyncConnection[tuple[Any, ...]]
 
-CONNECT_OPTIONS = {"autocommit": True, "options": "-c TimeZone=UTC", "connect_timeout": 5}
+# enable_seqscan=off: every statement here reads by key or range. The planner still scans a
+# table that has no usable index, but it will not pick a scan because the statistics say a
+# table is small; a connection keeps that plan while the table grows (tests/test_send_plans.py).
+CONNECT_OPTIONS: dict[str, Any] = {
+    "autocommit": True,
+    "options": "-c TimeZone=UTC -c enable_seqscan=off",
+    "connect_timeout": 5,
+}
 
 
 class Database:
