@@ -1,9 +1,10 @@
 """`python -m bench.db_cost`: what one send costs PostgreSQL, by batch size.
 
 Runs the service's own send statements (`send_message` for one, `send_messages` for a batch)
-straight through psycopg, one connection, 200 pairs of users, and reads the CPU time of that
-connection's PostgreSQL backend from /proc (the server runs on this machine). This is the
-database's share of the send path, with no server, Redis or generator taking CPU beside it.
+straight through psycopg, on one connection set up as the service's are, 200 pairs of users,
+and reads the CPU time of that connection's PostgreSQL backend from /proc (the server runs on
+this machine). This is the database's share of the send path, with no server, Redis or
+generator taking CPU beside it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 import psycopg
 
 from app.db.messages import SendRequest, send_message, send_messages
+from app.db.pool import CONNECT_OPTIONS
 from bench.harness import drop_database, fresh_database, seed_users
 
 BATCHES = (1, 2, 8, 32, 128)
@@ -31,7 +33,7 @@ def backend_cpu_seconds(pid: int) -> float:
 
 
 async def measure(url: str, pairs: list[tuple[uuid.UUID, uuid.UUID]], batch: int) -> dict[str, Any]:
-    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+    async with await psycopg.AsyncConnection.connect(url, **CONNECT_OPTIONS) as conn:
         cur = await conn.execute("SELECT pg_backend_pid()")
         row = await cur.fetchone()
         assert row is not None
