@@ -99,6 +99,15 @@ async def burst(
     await asyncio.gather(*(one_way(a, b) for a, b in pairs), *(one_way(b, a) for a, b in pairs))
 
 
+async def until_acknowledged(checker: QueueChecker, count: int, timeout: float = 20.0) -> None:
+    """Waits until `count` sends have been acknowledged, so that a fault injected next lands
+    mid-stream however fast the server is (a fixed sleep let a faster send path finish first)."""
+    deadline = time.monotonic() + timeout
+    while sum(len(sent) for sent in checker.acknowledged.values()) < count:
+        assert time.monotonic() < deadline, f"fewer than {count} sends acknowledged"
+        await asyncio.sleep(0.01)
+
+
 async def settle(checker: QueueChecker, timeout: float = 30.0) -> None:
     """Waits until every acknowledged message has arrived (or the timeout passes)."""
     deadline = time.monotonic() + timeout
@@ -189,7 +198,7 @@ async def test_kill_9_mid_stream_loses_nothing(database_url: str, redis_url: str
         checker = QueueChecker()
         clients = await connect_clients(bulk_users(database_url, 10), servers, checker)
         traffic = asyncio.create_task(burst(pair_up(clients), per_sender=40, pause=0.01))
-        await asyncio.sleep(0.6)
+        await until_acknowledged(checker, 100)  # a quarter of the 400 sends
         servers[0].kill()  # kill -9, mid-stream; its clients reconnect to the other with since
         await traffic
         assert sum(c.reconnects for c in clients) >= len(clients) // 2
@@ -203,10 +212,10 @@ async def test_redis_pubsub_killed_and_redis_restarted(database_url: str) -> Non
             checker = QueueChecker()
             clients = await connect_clients(bulk_users(database_url, 8), servers, checker)
             traffic = asyncio.create_task(burst(pair_up(clients), per_sender=60, pause=0.02))
-            await asyncio.sleep(0.5)
+            await until_acknowledged(checker, 120)  # a quarter of the 480 sends
             killed = broker.client().client_kill_filter(_type="pubsub")
             assert killed >= 2
-            await asyncio.sleep(0.7)
+            await until_acknowledged(checker, 240)
             broker.stop()  # Redis gone: sends still succeed, delivery falls back to the log
             await asyncio.sleep(1.0)
             broker.start()
