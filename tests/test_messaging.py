@@ -536,13 +536,17 @@ async def test_seam_between_backlog_and_live(server: ChatServer, alice: User, bo
     a = await Socket.open(server.ws_url, alice)
     await a.ready()
     total = 60
+    replied = 0
 
     async def keep_sending() -> None:
+        nonlocal replied
         for i in range(total):
             await a.send_to(bob, f"seam {i}")
+            replied += 1
 
     sender = asyncio.create_task(keep_sending())
-    await asyncio.sleep(0.05)
+    while replied < 10:  # bob connects mid-stream, however fast the sends are
+        await asyncio.sleep(0.001)
     b = await Socket.open(server.ws_url, bob)
     seen: list[int] = []
     while len(seen) < total:
@@ -552,6 +556,10 @@ async def test_seam_between_backlog_and_live(server: ChatServer, alice: User, bo
     await sender
     assert seen == list(range(1, total + 1))
     assert [f for f in await b.silent(0.5) if f["event"] == "message:received"] == []
-    assert sum(1 for f in b.received if f["event"] == "session:ready") == 1
+    ready = [f["data"] for f in b.received if f["event"] == "session:ready"]
+    assert len(ready) == 1
+    assert (
+        10 <= ready[0]["lastSeq"] < total
+    )  # the backlog ended, and live delivery began, mid-stream
     await a.close()
     await b.close()
