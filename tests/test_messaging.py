@@ -558,8 +558,7 @@ async def test_seam_between_backlog_and_live(server: ChatServer, alice: User, bo
     assert [f for f in await b.silent(0.5) if f["event"] == "message:received"] == []
     ready = [f["data"] for f in b.received if f["event"] == "session:ready"]
     assert len(ready) == 1
-    assert (
-        10 <= ready[0]["lastSeq"] < total
-    )  # the backlog ended, and live delivery began, mid-stream
+    # the backlog ended, and live delivery began, mid-stream
+    assert 10 <= ready[0]["lastSeq"] < total
     await a.close()
     await b.close()
