@@ -13,6 +13,7 @@ import psycopg
 import pytest
 
 from app.db.messages import SEARCH_SCANNED
+from app.db.pool import CONNECT_OPTIONS
 from app.db.queries import SQL
 from tests.support.accounts import insert_user_pair
 
@@ -38,7 +39,11 @@ def explain(
 
 @pytest.fixture(scope="module")
 def deep(database_url: str) -> Iterator[tuple[psycopg.Connection[Any], dict[str, Any]]]:
-    with psycopg.connect(database_url) as conn, conn.transaction(force_rollback=True):
+    # connected as the service is, so the plans checked are the ones it runs
+    with (
+        psycopg.connect(database_url, **CONNECT_OPTIONS) as conn,
+        conn.transaction(force_rollback=True),
+    ):
         low, high = insert_user_pair(conn, "deep")
         conversation = conn.execute(
             "INSERT INTO conversations (participant1_id, participant2_id, message_count,"

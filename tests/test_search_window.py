@@ -12,6 +12,7 @@ import psycopg
 import pytest
 
 from app.db.messages import SEARCH_SCANNED, search_messages
+from app.db.pool import CONNECT_OPTIONS
 from app.db.queries import SQL
 from tests.support.accounts import bulk_users
 from tests.support.services import migrated_database
@@ -112,7 +113,7 @@ def test_a_common_word_is_answered_from_the_newest_messages(
     """Words found together in 1 of 5 messages: the planner takes them as independent (1 in
     25), and a plan chosen on that guess would fetch every match to rank the newest."""
     params = {"user_id": talker, "query": query, "limit": 20, "offset": 0}
-    with psycopg.connect(database_url, autocommit=True) as conn:
+    with psycopg.connect(database_url, **CONNECT_OPTIONS) as conn:  # as the service connects
         row = conn.execute(
             b"EXPLAIN (ANALYZE, FORMAT JSON) " + SQL["search_messages"],
             {**params, "scanned": SEARCH_SCANNED},
