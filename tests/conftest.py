@@ -9,6 +9,7 @@ import httpx
 import psycopg
 import pytest
 
+from app.db.pool import CONNECT_OPTIONS
 from tests.support.clients import User, register
 from tests.support.server import ChatServer
 from tests.support.services import check_redis, migrated_database
@@ -23,8 +24,8 @@ def database_url() -> Iterator[str]:
 
 @pytest.fixture
 async def conn(database_url: str) -> AsyncIterator[psycopg.AsyncConnection[tuple[Any, ...]]]:
-    """An autocommit connection of the test's own, for tests of the SQL itself."""
-    async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as c:
+    """A connection of the test's own, set up as the service's are, for tests of the SQL itself."""
+    async with await psycopg.AsyncConnection.connect(database_url, **CONNECT_OPTIONS) as c:
         yield c
 
 

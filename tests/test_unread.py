@@ -14,6 +14,7 @@ import psycopg
 
 from app.db.messages import SendRequest, send_message, send_messages
 from app.db.outbox import mark_read
+from app.db.pool import CONNECT_OPTIONS
 from tests.support.accounts import bulk_users
 
 Conn = psycopg.AsyncConnection[tuple[Any, ...]]
@@ -76,7 +77,7 @@ async def test_concurrent_marks_count_each_message_once(conn: Conn, database_url
     assert conversation is not None
     ids = await message_ids(conn, conversation)
     readers = [
-        await psycopg.AsyncConnection.connect(database_url, autocommit=True) for _ in range(8)
+        await psycopg.AsyncConnection.connect(database_url, **CONNECT_OPTIONS) for _ in range(8)
     ]
     try:
         for round_ in range(5):
