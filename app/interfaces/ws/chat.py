@@ -10,7 +10,7 @@ from typing import Any
 
 from litestar import WebSocket, websocket
 from litestar.exceptions import WebSocketDisconnect
-from litestar.types import WebSocketSendEvent
+from litestar.types import Message, ReceiveMessage, WebSocketSendEvent
 
 from app.domain.errors import (
     ChatError,
@@ -51,6 +51,29 @@ HARD_FRAME_LIMIT = 1024 * 1024
 
 @websocket("/chat", opt={"exclude_from_auth": True})
 async def chat_socket(socket: WebSocket[Any, Any, Any]) -> None:
+    try:
+        await _accept_and_serve(socket)
+    finally:
+        release(socket)
+
+
+def release(socket: WebSocket[Any, Any, Any]) -> None:
+    """Litestar's WebSocket holds its receive and send wrappers, which hold the socket: a
+    cycle that keeps each closed connection's objects (scope, headers, the server's protocol)
+    until a full collection. Dropping the wrappers lets them go as the handler returns."""
+    socket.receive = _closed_receive
+    socket.send = _closed_send
+
+
+async def _closed_receive() -> ReceiveMessage:
+    raise WebSocketDisconnect(detail="connection closed")
+
+
+async def _closed_send(_: Message) -> None:
+    raise WebSocketDisconnect(detail="connection closed")
+
+
+async def _accept_and_serve(socket: WebSocket[Any, Any, Any]) -> None:
     state: AppState = socket.app.state.chat
     if not state.origin_allowed(socket.headers.get("origin")):
         await socket.close(code=1008, reason="origin not allowed")  # before accept: HTTP 403
