@@ -9,6 +9,10 @@ broadcaster 0.3.1's Redis backend has two defects we neutralise here:
 disconnects, and reports every re-subscription so the hub can catch connections up from the
 replay log. Whatever is lost in between, the periodic log check repairs too.
 
+Messages go from the listener straight to a callback (the hub's dispatch), not through
+broadcaster's per-subscriber queues: those cost a task, a queue and two task switches per
+message for each user with a connection here.
+
 It also carries presence notices: a process that subscribes to a user's channel says so on
 `PRESENCE_CHANNEL`, so that processes which stopped publishing to that channel (nobody else
 listened) start again.
@@ -20,7 +24,7 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
-from broadcaster import Broadcast, Event
+from broadcaster import Broadcast
 from broadcaster._backends.memory import MemoryBackend
 from broadcaster._backends.redis import RedisBackend
 from redis import asyncio as redis
@@ -44,6 +48,7 @@ class SupervisedRedisBackend(RedisBackend):
         self,
         url: str,
         own_prefix: str,
+        on_message: Callable[[str, str], None],
         on_resubscribed: Callable[[str], None],
         on_presence: Callable[[str], None],
     ) -> None:
@@ -55,6 +60,7 @@ class SupervisedRedisBackend(RedisBackend):
             )
         )
         self._pubsub = redis.Redis.from_url(url, socket_connect_timeout=1.0).pubsub()
+        self._on_message = on_message
         self._on_resubscribed = on_resubscribed
         self._on_presence = on_presence
         self._confirmed: set[str] = set()
@@ -111,7 +117,7 @@ class SupervisedRedisBackend(RedisBackend):
             if channel == PRESENCE_CHANNEL:
                 self._on_presence(message["data"].decode().split("|", 1)[-1])
                 return
-            self._queue.put_nowait(Event(channel=channel, message=message["data"].decode()))
+            self._on_message(channel, message["data"].decode())
         elif kind == "subscribe":
             if channel in self._confirmed:  # redis-py reconnected and subscribed again
                 self._on_resubscribed(channel)
@@ -123,6 +129,7 @@ class SupervisedRedisBackend(RedisBackend):
 def create_broadcast(
     redis_url: str | None,
     own_prefix: str,
+    on_message: Callable[[str, str], None],
     on_resubscribed: Callable[[str], None],
     on_presence: Callable[[str], None],
 ) -> Broadcast:
@@ -130,5 +137,7 @@ def create_broadcast(
     is this process's own: Redis sends it back, and it is dropped as it arrives."""
     if redis_url is None:
         return Broadcast(backend=MemoryBackend("memory://"))
-    backend = SupervisedRedisBackend(redis_url, own_prefix, on_resubscribed, on_presence)
+    backend = SupervisedRedisBackend(
+        redis_url, own_prefix, on_message, on_resubscribed, on_presence
+    )
     return Broadcast(backend=backend)

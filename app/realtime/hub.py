@@ -3,7 +3,7 @@
 The hub is the Publisher the services publish through: an event is encoded once, then sent
 to the channel of each user who gets it, unless no other process listens there
 (`RemoteListeners`). Each process subscribes to the channel of every user with a connection
-here, and hands what arrives to those connections. Every second it compares each
+here, and hands what arrives to those connections as it arrives. Every second it compares each
 connection's last sent seq with the log's head: a connection still behind the head seen one
 check earlier missed something (the fan-out is best effort) and is caught up from the log.
 """
@@ -58,15 +58,20 @@ class Hub:
         self._process = uuid.uuid4().hex[:12]
         self._listeners = RemoteListeners()
         self._broadcast: Broadcast = create_broadcast(
-            redis_url, f"{self._process}|", self._on_resubscribed, self._listeners.someone_listens
+            redis_url,
+            f"{self._process}|",
+            self._dispatch,
+            self._on_resubscribed,
+            self._listeners.someone_listens,
         )
         backend = self._broadcast._backend  # noqa: SLF001 - broadcaster exposes no accessor
         self._redis = backend if isinstance(backend, SupervisedRedisBackend) else None
         self._unpublished: list[tuple[str, str]] = []
         self._publisher: asyncio.Task[None] | None = None
         self._connections: dict[UUID, set[Connection]] = {}
-        self._subscriptions: dict[UUID, asyncio.Task[None]] = {}
-        self._users_by_channel: dict[str, UUID] = {}
+        self._users_by_channel: dict[str, UUID] = {}  # the channels this process wants
+        self._subscribed: set[str] = set()  # the channels it has subscribed to
+        self._following: dict[str, asyncio.Task[None]] = {}  # the latest change per channel
         self._checker: asyncio.Task[None] | None = None
         self._check_cursor = 0
         self._draining = False
@@ -95,7 +100,7 @@ class Hub:
             connection.offer(Close(CLOSE_GOING_AWAY, "server shutting down"))
         if self._checker is not None:
             self._checker.cancel()
-        for task in list(self._subscriptions.values()):
+        for task in list(self._following.values()):
             task.cancel()
         with contextlib.suppress(Exception):
             await self._broadcast.disconnect()
@@ -105,14 +110,15 @@ class Hub:
     async def attach(self, connection: Connection) -> None:
         """Registers the connection; returns once its user's channel is subscribed here."""
         user_id = connection.user_id
+        first = user_id not in self._connections
         self._connections.setdefault(user_id, set()).add(connection)
-        if user_id not in self._subscriptions:
-            subscribed = asyncio.Event()
+        if first:
+            channel = channel_of(user_id)
             self._listeners.subscriptions_changed()
-            self._subscriptions[user_id] = asyncio.create_task(self._listen(user_id, subscribed))
-            self._users_by_channel[channel_of(user_id)] = user_id
-            await subscribed.wait()
-            await self._announce(channel_of(user_id))
+            self._users_by_channel[channel] = user_id
+            if self._redis is not None:
+                await self._follow(channel)
+                await self._announce(channel)
 
     def detach(self, connection: Connection) -> None:
         user_id = connection.user_id
@@ -123,10 +129,10 @@ class Hub:
         if not remaining:
             self._listeners.subscriptions_changed()
             del self._connections[user_id]
-            self._users_by_channel.pop(channel_of(user_id), None)
-            task = self._subscriptions.pop(user_id, None)
-            if task is not None:
-                task.cancel()
+            channel = channel_of(user_id)
+            self._users_by_channel.pop(channel, None)
+            if self._redis is not None:
+                self._follow(channel)
 
     async def broker_ok(self) -> bool | None:
         """Whether Redis answers a PING; None when fan-out is in-process."""
@@ -138,29 +144,49 @@ class Hub:
     async def _announce(self, channel: str) -> None:
         """Before the connection reads its backlog, so that what is sent after it is
         published here too."""
-        if self._redis is None:
-            return
+        assert self._redis is not None  # noqa: S101 - only called with Redis
         try:
             await self._redis.announce(channel)
         except Exception as exc:  # the periodic check delivers what a late notice costs
             log.warning("presence notice failed: %s", exc)
 
-    async def _listen(self, user_id: UUID, subscribed: asyncio.Event) -> None:
-        try:
-            async with self._broadcast.subscribe(channel_of(user_id)) as subscriber:
-                subscribed.set()
-                async for event in subscriber:  # type: ignore[union-attr]
-                    if event is not None:
-                        self._dispatch(user_id, event.message)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("subscription failed", extra={"user_id": str(user_id)})
-        finally:
-            subscribed.set()  # never leave attach() waiting
+    def _follow(self, channel: str) -> asyncio.Task[None]:
+        """Brings this process's subscription to `channel` in line with whether a user here
+        wants it. Changes to one channel run one after another, each looking at what is wanted
+        when its turn comes, so a user who leaves and comes back ends subscribed; changes to
+        different channels do not wait for each other."""
+        task = asyncio.create_task(self._change_subscription(channel, self._following.get(channel)))
+        self._following[channel] = task
 
-    def _dispatch(self, user_id: UUID, envelope: str) -> None:
-        _, seq_text, origin, text = envelope.split("|", 3)  # another process's (see publish)
+        def forget(done: asyncio.Task[None]) -> None:
+            if self._following.get(channel) is done:
+                del self._following[channel]
+
+        task.add_done_callback(forget)
+        return task
+
+    async def _change_subscription(self, channel: str, previous: asyncio.Task[None] | None) -> None:
+        if previous is not None:
+            await asyncio.wait([previous])
+        if self._redis is None:
+            return
+        wanted = channel in self._users_by_channel
+        try:
+            if wanted and channel not in self._subscribed:
+                await self._redis.subscribe(channel)
+                self._subscribed.add(channel)
+            elif not wanted and channel in self._subscribed:
+                self._subscribed.discard(channel)
+                await self._redis.unsubscribe(channel)
+        except Exception as exc:  # the periodic check delivers what a missing one costs
+            log.warning("subscription change failed: %s", exc)
+
+    def _dispatch(self, channel: str, envelope: str) -> None:
+        """A publication of another process, as Redis delivers it (see publish)."""
+        user_id = self._users_by_channel.get(channel)
+        if user_id is None:
+            return
+        _, seq_text, origin, text = envelope.split("|", 3)
         item = _item(int(seq_text) if seq_text else None, origin or None, text)
         for connection in self._connections.get(user_id, ()):
             connection.offer(item)

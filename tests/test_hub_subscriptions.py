@@ -1,0 +1,104 @@
+"""Two hubs on one Redis, as two worker processes: what one publishes reaches the other's
+connections, and a user who leaves and comes back at once stays subscribed."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import TYPE_CHECKING
+
+import pytest
+
+from app.db.pool import Database
+from app.realtime.connection import Connection, Logged, Outgoing
+from app.realtime.hub import Hub
+from app.services.ports import Delivery
+from app.services.replay import ReplayService
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+    from uuid import UUID
+
+
+class RecordingConnection(Connection):
+    """A real connection whose outgoing items are kept for the test, not pumped out."""
+
+    def __init__(self, user_id: UUID, replay: ReplayService) -> None:
+        super().__init__(user_id, self._unused_write, replay)
+        self.offered: list[Outgoing] = []
+
+    async def _unused_write(self, text: str) -> None:
+        raise AssertionError(f"nothing is pumped here: {text}")
+
+    def offer(self, item: Outgoing) -> None:
+        self.offered.append(item)
+
+
+@pytest.fixture
+async def replay(database_url: str) -> ReplayService:
+    return ReplayService(Database(database_url))  # never opened: no check runs in these tests
+
+
+@pytest.fixture
+async def hubs(redis_url: str, replay: ReplayService) -> AsyncIterator[tuple[Hub, Hub]]:
+    here, there = Hub(redis_url, replay, 3600), Hub(redis_url, replay, 3600)
+    await here.start()
+    await there.start()
+    try:
+        yield here, there
+    finally:
+        await here.stop()
+        await there.stop()
+
+
+async def published_until_seen(
+    there: Hub, connection: RecordingConnection, seq: int, seconds: float = 3.0
+) -> bool:
+    """Publishes from the other hub until the connection gets the event (Redis confirms a
+    subscription after it is asked for), or the time is up."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while asyncio.get_running_loop().time() < deadline:
+        await there.publish("message:received", {"n": seq}, [Delivery(connection.user_id, seq)])
+        await asyncio.sleep(0.05)
+        if any(isinstance(item, Logged) and item.seq == seq for item in connection.offered):
+            return True
+    return False
+
+
+async def test_another_process_reaches_a_users_connection(
+    hubs: tuple[Hub, Hub], replay: ReplayService
+) -> None:
+    here, there = hubs
+    connection = RecordingConnection(uuid.uuid4(), replay)
+    await here.attach(connection)
+    assert await published_until_seen(there, connection, 1)
+
+
+async def test_a_user_who_leaves_and_comes_back_at_once_stays_subscribed(
+    hubs: tuple[Hub, Hub], replay: ReplayService
+) -> None:
+    here, there = hubs
+    user_id = uuid.uuid4()
+    first = RecordingConnection(user_id, replay)
+    await here.attach(first)
+    here.detach(first)  # its unsubscribe is on its way...
+    second = RecordingConnection(user_id, replay)
+    await here.attach(second)  # ...when the user comes back
+    await asyncio.sleep(0.2)  # every change asked for has been made
+    assert await published_until_seen(there, second, 1)
+    assert not first.offered
+
+
+async def test_a_user_who_left_is_not_subscribed(
+    hubs: tuple[Hub, Hub], replay: ReplayService
+) -> None:
+    here, there = hubs
+    stays, leaves = (RecordingConnection(uuid.uuid4(), replay) for _ in range(2))
+    await here.attach(stays)
+    await here.attach(leaves)
+    here.detach(leaves)
+    await asyncio.sleep(0.2)
+    assert await published_until_seen(there, stays, 1)
+    await there.publish("message:received", {"n": 2}, [Delivery(leaves.user_id, 2)])
+    assert await published_until_seen(there, stays, 3)  # the publication to `leaves` is past
+    assert not leaves.offered
