@@ -1,11 +1,12 @@
 """One WebSocket connection's outgoing stream.
 
-Everything the connection is sent goes through one queue and one pump task, so frames leave
-in order. Logged events carry the user's `seq`; the pump sends each seq once, in order:
-an event it already sent is dropped, and a jump (an event published out of order, or lost
-by the fan-out) is filled from the replay log first. The seam between backlog and live
-delivery is the same rule: subscribe, send the backlog, then live events above it. A message
-sent on this connection takes its place in the stream as the `reply` carrying its seq.
+Everything the connection is sent goes through one queue and one pump (`run`, awaited by
+the WebSocket handler), so frames leave in order. Logged events carry the user's `seq`; the
+pump sends each seq once, in order: an event it already sent is dropped, and a jump (an
+event published out of order, or lost by the fan-out) is filled from the replay log first.
+The seam between backlog and live delivery is the same rule: subscribe, send the backlog,
+then live events above it. A message sent on this connection takes its place in the stream
+as the `reply` carrying its seq.
 """
 
 from __future__ import annotations

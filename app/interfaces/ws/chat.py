@@ -109,28 +109,41 @@ async def _serve(
 
     connection = Connection(identity.user_id, write, state.services.replay)
     await state.hub.attach(connection)
-    pump = asyncio.create_task(connection.run(since))
     expiry = asyncio.get_running_loop().call_at(
         asyncio.get_running_loop().time() + max(0.0, identity.expires_at - time.time()),
         _expire,
         connection,
     )
+    # The outgoing stream runs in this task, the reader in its own. The reader ends when the
+    # client goes, and then ends the stream; the stream ends when the server closes.
     reader = asyncio.create_task(_read_frames(socket, state, connection))
+    reader.add_done_callback(lambda _: connection.offer(Close(CLOSE_GOING_AWAY, "client gone")))
     try:
-        # the reader ends when the client goes; the pump when the server closes the socket
-        await asyncio.wait({reader, pump}, return_when=asyncio.FIRST_COMPLETED)
-        if pump.done():
+        close = await _stream(connection, since, reader)
+        if not reader.done():
             reader.cancel()  # granian's close waits for a pending receive(): stop reading first
             await asyncio.gather(reader, return_exceptions=True)
-            await _close(socket, _close_of(pump))
+            await _close(socket, close)
     finally:
         expiry.cancel()
         state.hub.detach(connection)
         with contextlib.suppress(Exception):
             await state.typing.stop_all(connection)
-        for task in (reader, pump):
-            task.cancel()
-        await asyncio.gather(reader, pump, return_exceptions=True)
+        reader.cancel()
+        await asyncio.gather(reader, return_exceptions=True)
+
+
+async def _stream(connection: Connection, since: int | None, reader: asyncio.Task[None]) -> Close:
+    """Runs the connection's outgoing stream; returns the Close it ended with, or one that
+    says why it failed."""
+    try:
+        return await connection.run(since)
+    except Unavailable:
+        return Close(CLOSE_TRY_AGAIN, "database unavailable; reconnect with since")
+    except Exception:
+        if not reader.done():  # writes fail once the client is gone: nothing to report then
+            log.warning("connection stream failed", exc_info=True)
+        return Close(CLOSE_INTERNAL, "internal error; reconnect with since")
 
 
 async def _read_frames(
@@ -235,18 +248,6 @@ def _error_text(error: ChatError, ref: str | int | None = None) -> str:
 async def _send_error(socket: WebSocket[Any, Any, Any], error: ChatError) -> None:
     with contextlib.suppress(Exception):
         await socket.send_text(_error_text(error))
-
-
-def _close_of(pump: asyncio.Task[Close]) -> Close:
-    if pump.cancelled():
-        return Close(CLOSE_GOING_AWAY, "closed")
-    error = pump.exception()
-    if isinstance(error, Unavailable):
-        return Close(CLOSE_TRY_AGAIN, "database unavailable; reconnect with since")
-    if error is not None:
-        log.warning("connection stream failed", exc_info=error)
-        return Close(CLOSE_INTERNAL, "internal error; reconnect with since")
-    return pump.result()
 
 
 async def _close(socket: WebSocket[Any, Any, Any], close: Close) -> None:
