@@ -8,9 +8,11 @@ import uuid
 from typing import TYPE_CHECKING
 
 import pytest
+from redis import asyncio as aioredis
 
 from app.db.pool import Database
 from app.realtime.connection import Connection, Logged, Outgoing
+from app.realtime.fanout import channel_of
 from app.realtime.hub import Hub
 from app.services.ports import Delivery
 from app.services.replay import ReplayService
@@ -102,3 +104,28 @@ async def test_a_user_who_left_is_not_subscribed(
     await there.publish("message:received", {"n": 2}, [Delivery(leaves.user_id, 2)])
     assert await published_until_seen(there, stays, 3)  # the publication to `leaves` is past
     assert not leaves.offered
+
+
+async def test_a_connection_cancelled_while_subscribing_leaves_nothing_behind(
+    hubs: tuple[Hub, Hub], replay: ReplayService, redis_url: str
+) -> None:
+    here, _ = hubs
+    connection = RecordingConnection(uuid.uuid4(), replay)
+    attaching = asyncio.create_task(here.attach(connection))
+    await asyncio.sleep(0)  # the subscription is on its way
+    attaching.cancel()
+    await asyncio.gather(attaching, return_exceptions=True)
+    assert here.connection_count() == 0
+    channel = channel_of(connection.user_id)
+    client = aioredis.Redis.from_url(redis_url)
+    try:
+        deadline = asyncio.get_running_loop().time() + 3.0
+        subscribers = -1
+        while asyncio.get_running_loop().time() < deadline:
+            [(_, subscribers)] = await client.pubsub_numsub(channel)
+            if subscribers == 0:
+                break
+            await asyncio.sleep(0.05)
+        assert subscribers == 0
+    finally:
+        await client.aclose()

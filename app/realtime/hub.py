@@ -3,9 +3,9 @@
 The hub is the Publisher the services publish through: an event is encoded once, then sent
 to the channel of each user who gets it, unless no other process listens there
 (`RemoteListeners`). Each process subscribes to the channel of every user with a connection
-here, and hands what arrives to those connections as it arrives. Every second it compares each
-connection's last sent seq with the log's head: a connection still behind the head seen one
-check earlier missed something (the fan-out is best effort) and is caught up from the log.
+here, and hands what arrives to those connections as it arrives. Every second it compares
+each connection's last sent seq with the log's head: a connection still behind the head seen
+one check earlier missed something (the fan-out is best effort) and is caught up from the log.
 """
 
 from __future__ import annotations
@@ -108,7 +108,8 @@ class Hub:
     # -- connections ---------------------------------------------------------------------
 
     async def attach(self, connection: Connection) -> None:
-        """Registers the connection; returns once its user's channel is subscribed here."""
+        """Registers the connection; returns once its user's channel is subscribed here. If
+        cancelled meanwhile, it is as if the connection had never been attached."""
         user_id = connection.user_id
         first = user_id not in self._connections
         self._connections.setdefault(user_id, set()).add(connection)
@@ -117,8 +118,13 @@ class Hub:
             self._listeners.subscriptions_changed()
             self._users_by_channel[channel] = user_id
             if self._redis is not None:
-                await self._follow(channel)
-                await self._announce(channel)
+                try:
+                    # shielded: a subscription made must be recorded, so detach can undo it
+                    await asyncio.shield(self._follow(channel))
+                    await self._announce(channel)
+                except asyncio.CancelledError:
+                    self.detach(connection)
+                    raise
 
     def detach(self, connection: Connection) -> None:
         user_id = connection.user_id
