@@ -174,7 +174,10 @@ async def test_rate_limit_holds_under_a_concurrent_burst(database_url: str, redi
     """Five hundred sends by one user at once, on two processes: exactly the limit is stored."""
     with running(start_servers(2, database_url, redis_url, rate_limit="10/minute")) as servers:
         alice, bob = bulk_users(database_url, 2)
-        limits = httpx.Limits(max_connections=500)
+        # Over 100 connections, not 500: with 250 new connections at once on each server, on a
+        # slow day of this machine, about one run in three lost one request in transport
+        # (granian reported the client gone while the body was read; the client saw EOF).
+        limits = httpx.Limits(max_connections=100)
         async with httpx.AsyncClient(timeout=30, limits=limits, headers=alice.headers) as http:
             created = await http.post(
                 f"{servers[0].base_url}/conversations", json={"participantId": bob.id}
