@@ -86,6 +86,30 @@ async def test_messages_survive_a_restart(own_server: ChatServer) -> None:
     await b.close()
 
 
+async def test_live_delivery_without_redis(database_url: str) -> None:
+    """`chat serve` with no REDIS_URL (one worker, the README's default) delivers in-process."""
+    chat = ChatServer(database_url=database_url, redis_url=None).start()
+    try:
+        async with httpx.AsyncClient(base_url=chat.base_url) as http:
+            alice, bob = await register(http, "alice"), await register(http, "bob")
+        a, b = await Socket.open(chat.ws_url, alice), await Socket.open(chat.ws_url, bob)
+        await a.ready()
+        await b.ready()
+        reply = await a.send_to(bob, "no broker here")
+        got = await b.next_event("message:received")
+        assert got["data"]["id"] == reply["data"]["id"]
+        assert got["seq"] == 1
+        await b.close()  # bob leaves and comes back: the stream picks up where it was
+        second = await a.send_to(bob, "while away")
+        b = await Socket.open(chat.ws_url, bob, since=1)
+        again = await b.next_event("message:received")
+        assert (again["data"]["id"], again["seq"]) == (second["data"]["id"], 2)
+        await a.close()
+        await b.close()
+    finally:
+        chat.kill()
+
+
 # -- 3. offline users get queued messages on reconnect, in order, before session:ready -------
 
 
