@@ -172,10 +172,9 @@ class Hub:
         return task
 
     async def _change_subscription(self, channel: str, previous: asyncio.Task[None] | None) -> None:
+        assert self._redis is not None  # noqa: S101 - only called with Redis
         if previous is not None:
             await asyncio.wait([previous])
-        if self._redis is None:
-            return
         wanted = channel in self._users_by_channel
         try:
             if wanted and channel not in self._subscribed:
