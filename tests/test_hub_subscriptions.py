@@ -11,29 +11,15 @@ import pytest
 from redis import asyncio as aioredis
 
 from app.db.pool import Database
-from app.realtime.connection import Connection, Logged, Outgoing
+from app.realtime.connection import Logged
 from app.realtime.fanout import channel_of
 from app.realtime.hub import Hub
 from app.services.ports import Delivery
 from app.services.replay import ReplayService
+from tests.support.recording import RecordingConnection
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
-    from uuid import UUID
-
-
-class RecordingConnection(Connection):
-    """A real connection whose outgoing items are kept for the test, not pumped out."""
-
-    def __init__(self, user_id: UUID, replay: ReplayService) -> None:
-        super().__init__(user_id, self._unused_write, replay)
-        self.offered: list[Outgoing] = []
-
-    async def _unused_write(self, text: str) -> None:
-        raise AssertionError(f"nothing is pumped here: {text}")
-
-    def offer(self, item: Outgoing) -> None:
-        self.offered.append(item)
 
 
 @pytest.fixture

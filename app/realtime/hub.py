@@ -4,8 +4,9 @@ The hub is the Publisher the services publish through: an event is encoded once,
 to the channel of each user who gets it, unless no other process listens there
 (`RemoteListeners`). Each process subscribes to the channel of every user with a connection
 here, and hands what arrives to those connections as it arrives. Every second it compares
-each connection's last sent seq with the log's head: a connection still behind the head seen
-one check earlier missed something (the fan-out is best effort) and is caught up from the log.
+the last sent seq of up to 1,000 users' connections (the next ones in turn, a tenth at a time)
+with their logs' heads: a connection still behind the head seen one check earlier missed
+something (the fan-out is best effort) and is caught up from the log.
 """
 
 from __future__ import annotations
@@ -40,8 +41,10 @@ log = logging.getLogger("chat.hub")
 
 # Each check compares this many users' log heads with what their connections were sent, taking
 # the next slice of users every time: its cost per check stays flat as connections grow, and
-# each user is checked every ceil(users / CHECK_BATCH) checks.
+# each user is checked every ceil(users / CHECK_BATCH) checks. A check runs in CHECK_STEPS
+# steps spread over its interval, so the event loop never stops for a whole check at once.
 CHECK_BATCH = 1000
+CHECK_STEPS = 10
 PUBLISH_BATCH = 500
 CLOSE_GOING_AWAY = 1001
 # Frames a client sent before the shutdown may still sit unread in the server's buffers;
@@ -73,6 +76,7 @@ class Hub:
         self._subscribed: set[str] = set()  # the channels it has subscribed to
         self._following: dict[str, asyncio.Task[None]] = {}  # the latest change per channel
         self._checker: asyncio.Task[None] | None = None
+        self._check_order: list[UUID] = []  # the users of the current round of checks
         self._check_cursor = 0
         self._draining = False
 
@@ -259,19 +263,31 @@ class Hub:
 
     async def _check_forever(self) -> None:
         while True:
-            await asyncio.sleep(self._check_seconds)
-            try:
-                await self.check_once()
-            except Exception as exc:
-                log.warning("delivery check failed: %s", exc)
+            for step in range(CHECK_STEPS):
+                await asyncio.sleep(self._check_seconds / CHECK_STEPS)
+                try:
+                    await self._check(self._next_to_check(first_step=step == 0))
+                except Exception as exc:
+                    log.warning("delivery check failed: %s", exc)
 
-    async def check_once(self) -> None:
-        users = [u for u, conns in self._connections.items() if any(c.live for c in conns)]
-        if self._check_cursor >= len(users):
+    def _next_to_check(self, *, first_step: bool) -> list[UUID]:
+        """The next CHECK_BATCH / CHECK_STEPS users with a live connection. A new round over
+        every user starts only with a check's first step, so no user is checked twice within
+        one interval."""
+        if first_step and self._check_cursor >= len(self._check_order):
+            self._check_order = list(self._connections)
             self._check_cursor = 0
-        batch = users[self._check_cursor : self._check_cursor + CHECK_BATCH]
-        self._check_cursor += CHECK_BATCH
-        heads = await self._replay.heads(batch)
+        step = CHECK_BATCH // CHECK_STEPS
+        users = self._check_order[self._check_cursor : self._check_cursor + step]
+        self._check_cursor += step
+        return [u for u in users if any(c.live for c in self._connections.get(u, ()))]
+
+    async def _check(self, users: list[UUID]) -> None:
+        """A connection still behind the head its user's log had at the previous check missed
+        something, and is caught up from the log."""
+        if not users:
+            return
+        heads = await self._replay.heads(users)
         for user_id, head in heads.items():
             for connection in self._connections.get(user_id, ()):
                 seen = connection.observed_head

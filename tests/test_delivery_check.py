@@ -1,0 +1,71 @@
+"""The hub's periodic delivery check: an event that was committed but never reached a
+connection (its fan-out was lost) is caught up from the log, whichever slice of the users
+the connection falls in, and nobody else is caught up."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+import pytest
+
+from app.db.messages import SendRequest, send_message
+from app.db.pool import Database
+from app.realtime.connection import CatchUp
+from app.realtime.hub import CHECK_BATCH, Hub
+from app.services.replay import ReplayService
+from tests.support.accounts import bulk_users
+from tests.support.recording import RecordingConnection
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+CHECK_SECONDS = 0.1
+
+
+async def caught_up(connection: RecordingConnection, seconds: float = 5.0) -> list[CatchUp]:
+    deadline = asyncio.get_running_loop().time() + seconds
+    while asyncio.get_running_loop().time() < deadline:
+        found = [item for item in connection.offered if isinstance(item, CatchUp)]
+        if found:
+            return found
+        await asyncio.sleep(CHECK_SECONDS / 10)
+    return []
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    db = Database(database_url)
+    await db.open()
+    try:
+        yield db
+    finally:
+        await db.close()
+
+
+async def test_a_lost_event_is_caught_up_beyond_the_first_slice_of_users(
+    database_url: str, db: Database
+) -> None:
+    users = bulk_users(database_url, CHECK_BATCH + 200, prefix="check")
+    replay = ReplayService(db)
+    hub = Hub(None, replay, CHECK_SECONDS)
+    connections = [RecordingConnection(UUID(user.id), replay) for user in users]
+    for connection in connections:
+        connection.live = True  # its backlog is sent: nothing is due before the send below
+        await hub.attach(connection)
+    await hub.start()
+    try:
+        sender, recipient = connections[0], connections[-1]  # the first slice, and the last
+        async with db.connection() as conn:  # committed, never published
+            stored = await send_message(
+                conn, SendRequest(sender.user_id, "lost in fan-out", recipient.user_id)
+            )
+        assert stored is not None
+        assert await caught_up(recipient) == [CatchUp(stored.recipient_seq)]
+        assert await caught_up(sender) == [CatchUp(stored.sender_seq)]
+        await asyncio.sleep(CHECK_SECONDS * 4)  # two more rounds over every user
+        others = [c for c in connections[1:-1] if c.offered]
+        assert others == [], f"{len(others)} connections with nothing missed were caught up"
+    finally:
+        await hub.stop()
