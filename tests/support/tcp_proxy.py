@@ -67,8 +67,20 @@ class TcpProxy:
         self._loop.call_soon_threadsafe(lambda: setattr(self, "_accepting", True))
 
     def stop(self) -> None:
-        self.cut(refuse_new=True)
-        if self._server is not None:
-            self._loop.call_soon_threadsafe(self._server.close)
+        asyncio.run_coroutine_threadsafe(self._shut_down(), self._loop).result(5)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5)
+        self._loop.close()
+
+    async def _shut_down(self) -> None:
+        """Cuts every connection and ends their tasks, so none is left pending with the loop."""
+        self._accepting = False
+        for writer in list(self._writers):
+            writer.transport.abort()
+        self._writers.clear()
+        if self._server is not None:
+            self._server.close()
+        handlers = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+        for task in handlers:
+            task.cancel()
+        await asyncio.gather(*handlers, return_exceptions=True)
