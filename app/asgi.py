@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 from litestar import Litestar
 
+from app.collector import settle_collector
 from app.config import load_settings
 from app.db.pool import Database
 from app.domain.rules import MAX_BODY_BYTES
@@ -36,13 +36,6 @@ if TYPE_CHECKING:
     from app.config import Settings
 
 log = logging.getLogger("chat.app")
-
-# Python's young generations (700, 10), so that each collection walks few objects and stays
-# short even while thousands of clients connect at once (a larger first generation made one
-# collection of 350 ms after 10,000 connects). Full collections only every 1,000 collections
-# of generation 1: closed connections leave no cycles behind (`release` in the WebSocket
-# handler), so there is little for them to find.
-GC_THRESHOLDS = (700, 10, 1000)
 
 
 def build_state(settings: Settings) -> AppState:
@@ -90,10 +83,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         await state.services.db.open()
         await state.hub.start()
         drain_on_signal(state.hub)
-        # what start-up made lives for the whole process: keep the collector off it
-        gc.collect()
-        gc.freeze()
-        gc.set_threshold(*GC_THRESHOLDS)
+        settle_collector()
         log.info("worker ready")
         try:
             yield

@@ -23,6 +23,7 @@ from urllib.parse import parse_qs
 from psycopg_pool import AsyncConnectionPool
 
 from app.batching import Batcher
+from app.collector import settle_collector
 from app.db.group_commit import IN_FLIGHT, MAX_BATCH
 from app.db.queries import parse_queries
 
@@ -41,6 +42,7 @@ async def app(scope: Scope, receive: Any, send: Any) -> None:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 await _open_database()
+                settle_collector()  # the floor's collector is set up as the chat's
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 if pool is not None:
