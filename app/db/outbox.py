@@ -2,52 +2,39 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from uuid import UUID  # noqa: TC003 - a field type of a Struct
 
 import msgspec
 
-from app.db.messages import MESSAGE_COLUMNS, message_from_row
 from app.db.pool import fetch_retrying
 from app.db.queries import SQL
-from app.domain.models import LogEvent, MessageStatus, StatusChange
+from app.domain.models import MessageStatus, StatusChange
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from app.db.pool import Conn
 
-RECEIVED = "message:received"
-STATUS = "message:status"
+
+class LogFrame(NamedTuple):
+    """One event of a user's replay log, as the frame a connection sends."""
+
+    seq: int
+    text: str
 
 
-def _event_from_row(row: Sequence[Any]) -> LogEvent:
-    seq, event, event_status = row[0], row[1], row[2]
-    message = message_from_row(row[3 : 3 + MESSAGE_COLUMNS])
-    if event == RECEIVED:
-        return LogEvent(seq, event, message)
-    status = MessageStatus(event_status)
-    return LogEvent(
-        seq,
-        event,
-        StatusChange(
-            message_id=message.id,
-            conversation_id=message.conversation_id,
-            status=status,
-            delivered_at=message.delivered_at,
-            read_at=message.read_at if status is MessageStatus.READ else None,
-        ),
-    )
-
-
-async def log_since(
+async def log_frames(
     conn: Conn, user_id: UUID, since: int, until: int, limit: int
-) -> list[LogEvent]:
+) -> list[LogFrame]:
     """Events with `since < seq <= until`, oldest first, at most `limit`."""
-    cur = await conn.execute(
-        SQL["log_since"], {"user_id": user_id, "since": since, "until": until, "limit": limit}
-    )
-    return [_event_from_row(row) for row in await cur.fetchall()]
+    params = {"user_id": user_id, "since": since, "until": until, "limit": limit}
+    cur = await conn.execute(SQL["log_frames"], params)
+    row = await cur.fetchone()
+    if row is None or row[0] is None:
+        return []
+    seqs, texts = row
+    return [LogFrame(seq, text) for seq, text in zip(seqs, texts.split("\n"), strict=True)]
 
 
 class LogHead(msgspec.Struct, frozen=True):

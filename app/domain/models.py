@@ -78,11 +78,3 @@ class Page(CamelStruct, Generic[T], frozen=True):
     total: int
     limit: int
     offset: int | None
-
-
-class LogEvent(msgspec.Struct, frozen=True):
-    """One entry of a user's replay log: `seq` grows by exactly one per event."""
-
-    seq: int
-    event: str
-    data: Message | StatusChange

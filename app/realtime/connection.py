@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
     from uuid import UUID
 
-    from app.domain.models import LogEvent
     from app.services.replay import ReplayService
 
 log = logging.getLogger("chat.connection")
@@ -211,7 +210,7 @@ class Connection:
             if not page:
                 break
             for event in page:
-                await self._write(_event_frame(event))
+                await self._write(event.text)
                 last = event.seq
         return last
 
@@ -224,9 +223,5 @@ class Connection:
                 log.warning("replay log shorter than expected", extra={"until": until})
                 return
             for event in page:
-                await self._write(self._replies.pop(event.seq, "") or _event_frame(event))
+                await self._write(self._replies.pop(event.seq, "") or event.text)
                 self.last_sent = event.seq
-
-
-def _event_frame(event: LogEvent) -> str:
-    return frame(event.event, encode_data(event.data), seq=event.seq)

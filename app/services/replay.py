@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from app.db import outbox
-from app.db.outbox import LogHead
+from app.db.outbox import LogFrame, LogHead
 from app.services.coalesce import Coalescer
 
 if TYPE_CHECKING:
     from uuid import UUID
 
     from app.db.pool import Database
-    from app.domain.models import LogEvent
 
 PAGE = 1000
 
@@ -31,7 +30,7 @@ class ReplayService:
         async with self._db.connection() as conn:
             return await outbox.log_heads(conn, user_ids)
 
-    async def page(self, user_id: UUID, since: int, until: int) -> list[LogEvent]:
-        """Up to PAGE events with `since < seq <= until`, oldest first."""
+    async def page(self, user_id: UUID, since: int, until: int) -> list[LogFrame]:
+        """Up to PAGE events with `since < seq <= until`, oldest first, as frames."""
         async with self._db.connection() as conn:
-            return await outbox.log_since(conn, user_id, since, until, PAGE)
+            return await outbox.log_frames(conn, user_id, since, until, PAGE)

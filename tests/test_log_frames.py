@@ -1,0 +1,102 @@
+"""The replay log's frames, built by PostgreSQL (sql/outbox.sql, log_frames), against the real
+database: each is, byte for byte, the frame msgspec writes for the same event on the live
+path, whatever the message holds."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import psycopg
+
+from app.db.messages import SendRequest, message_from_row, send_message
+from app.db.outbox import LogFrame, ack_and_deliver, log_frames, mark_read
+from app.domain.models import Message, MessageStatus, StatusChange
+from app.realtime.frames import encode_data, frame
+from tests.support.accounts import bulk_users
+
+Conn = psycopg.AsyncConnection[tuple[Any, ...]]
+
+CONTENTS = [
+    "plain",
+    'a "quote", a \\ backslash, a / slash',
+    "lines\nand\ttabs\r\n",
+    "".join(chr(code) for code in range(1, 32)) + "\x7f",
+    "é ü 中文 😀 \u2028\u2029 \ufeff",
+    '{"event":"not a frame"} \',"seq":1}',
+]
+CLIENT_IDS = [None, 'k"1"\\é', "line\nbreak", None, "😀", "plain-id"]
+
+
+def expected_frame(seq: int, event: str, status: str | None, message: Message) -> str:
+    """The frame the live path writes for this event (app/realtime/hub.py)."""
+    if event == "message:received":
+        return frame(event, encode_data(message), seq=seq)
+    assert status is not None  # a status event always names the status it announces
+    announced = MessageStatus(status)
+    change = StatusChange(
+        message.id,
+        message.conversation_id,
+        announced,
+        message.delivered_at,
+        message.read_at if announced is MessageStatus.READ else None,
+    )
+    return frame(event, encode_data(change), seq=seq)
+
+
+async def expected_log(conn: Conn, user_id: uuid.UUID) -> list[LogFrame]:
+    cur = await conn.execute(
+        "SELECT o.seq, o.event, o.status::text, m.id, m.conversation_id, m.sender_id,"
+        " m.recipient_id, m.content, m.status, m.created_at, m.delivered_at, m.read_at,"
+        " m.client_message_id"
+        " FROM outbox o JOIN messages m ON m.id = o.message_id"
+        " WHERE o.user_id = %s ORDER BY o.seq",
+        [user_id],
+    )
+    return [
+        LogFrame(row[0], expected_frame(row[0], row[1], row[2], message_from_row(row[3:])))
+        for row in await cur.fetchall()
+    ]
+
+
+async def test_log_frames_match_the_live_encoding(conn: Conn, database_url: str) -> None:
+    a, b = (uuid.UUID(u.id) for u in bulk_users(database_url, 2, "frames"))
+    sent = []
+    for content, client_id in zip(CONTENTS, CLIENT_IDS, strict=True):
+        stored = await send_message(conn, SendRequest(a, content, b, None, client_id))
+        assert stored is not None
+        sent.append(stored)
+    reply = await send_message(conn, SendRequest(b, "and back", a))
+    assert reply is not None
+    first, second = sent[0].message.id, sent[1].message.id
+    # timestamps on a whole second and on a round fraction, which msgspec writes apart
+    await conn.execute(
+        "UPDATE messages SET created_at = '2026-01-02 03:04:05+00' WHERE id = %s", [first]
+    )
+    await conn.execute(
+        "UPDATE messages SET created_at = '2026-01-02 03:04:05.12+00' WHERE id = %s", [second]
+    )
+    delivered = await ack_and_deliver(conn, b, sent[3].recipient_seq or 0)
+    read = await mark_read(conn, b, sent[0].message.conversation_id, sent[1].message.id)
+    assert (len(delivered), len(read)) == (4, 2)
+
+    for user in (a, b):
+        frames = await log_frames(conn, user, 0, 1000, 1000)
+        assert frames == await expected_log(conn, user)
+    a_log = await log_frames(conn, a, 0, 1000, 1000)
+    assert len(a_log) == 6 + 1 + 4 + 2  # sent, received, delivered, read
+    assert {json.loads(f.text)["event"] for f in a_log} == {"message:received", "message:status"}
+
+
+async def test_log_frames_keep_to_the_range_and_the_limit(conn: Conn, database_url: str) -> None:
+    a, b = (uuid.UUID(u.id) for u in bulk_users(database_url, 2, "frames"))
+    for n in range(5):
+        assert await send_message(conn, SendRequest(a, f"m{n}", b)) is not None
+
+    assert [f.seq for f in await log_frames(conn, b, 1, 4, 1000)] == [2, 3, 4]
+    assert [f.seq for f in await log_frames(conn, b, 1, 5, 2)] == [2, 3]
+    assert await log_frames(conn, b, 5, 9, 1000) == []
+    assert await log_frames(conn, b, 3, 3, 1000) == []
+    page = await log_frames(conn, b, 0, 5, 1000)
+    assert [f.text.endswith(f',"seq":{f.seq}}}') for f in page] == [True] * 5
