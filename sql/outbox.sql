@@ -1,4 +1,4 @@
--- name: log_frames
+-- name: log_page
 -- A page of a user's replay log after `since`, oldest first, as the frames a connection sends:
 -- one row of the page's seqs and their frames' texts, joined by newlines (a compact JSON text
 -- holds none). PostgreSQL writes each frame byte for byte as app/realtime/frames.py encodes

@@ -1,4 +1,4 @@
-"""The replay log's frames, built by PostgreSQL (sql/outbox.sql, log_frames), against the real
+"""The replay log's frames, built by PostgreSQL (sql/outbox.sql, log_page), against the real
 database: each is, byte for byte, the frame msgspec writes for the same event on the live
 path, whatever the message holds."""
 
@@ -11,7 +11,7 @@ from typing import Any
 import psycopg
 
 from app.db.messages import SendRequest, message_from_row, send_message
-from app.db.outbox import LogFrame, ack_and_deliver, log_frames, mark_read
+from app.db.outbox import LogPage, ack_and_deliver, log_page, mark_read
 from app.domain.models import Message, MessageStatus, StatusChange
 from app.realtime.frames import encode_data, frame
 from tests.support.accounts import bulk_users
@@ -45,7 +45,7 @@ def expected_frame(seq: int, event: str, status: str | None, message: Message) -
     return frame(event, encode_data(change), seq=seq)
 
 
-async def expected_log(conn: Conn, user_id: uuid.UUID) -> list[LogFrame]:
+async def expected_log(conn: Conn, user_id: uuid.UUID) -> LogPage:
     cur = await conn.execute(
         "SELECT o.seq, o.event, o.status::text, m.id, m.conversation_id, m.sender_id,"
         " m.recipient_id, m.content, m.status, m.created_at, m.delivered_at, m.read_at,"
@@ -54,10 +54,9 @@ async def expected_log(conn: Conn, user_id: uuid.UUID) -> list[LogFrame]:
         " WHERE o.user_id = %s ORDER BY o.seq",
         [user_id],
     )
-    return [
-        LogFrame(row[0], expected_frame(row[0], row[1], row[2], message_from_row(row[3:])))
-        for row in await cur.fetchall()
-    ]
+    rows = await cur.fetchall()
+    frames = [expected_frame(row[0], row[1], row[2], message_from_row(row[3:])) for row in rows]
+    return LogPage([row[0] for row in rows], frames)
 
 
 async def test_log_frames_match_the_live_encoding(conn: Conn, database_url: str) -> None:
@@ -82,11 +81,10 @@ async def test_log_frames_match_the_live_encoding(conn: Conn, database_url: str)
     assert (len(delivered), len(read)) == (4, 2)
 
     for user in (a, b):
-        frames = await log_frames(conn, user, 0, 1000, 1000)
-        assert frames == await expected_log(conn, user)
-    a_log = await log_frames(conn, a, 0, 1000, 1000)
-    assert len(a_log) == 6 + 1 + 4 + 2  # sent, received, delivered, read
-    assert {json.loads(f.text)["event"] for f in a_log} == {"message:received", "message:status"}
+        assert await log_page(conn, user, 0, 1000, 1000) == await expected_log(conn, user)
+    a_log = await log_page(conn, a, 0, 1000, 1000)
+    assert a_log.seqs == list(range(1, 6 + 1 + 4 + 2 + 1))  # sent, received, delivered, read
+    assert {json.loads(f)["event"] for f in a_log.frames} == {"message:received", "message:status"}
 
 
 async def test_log_frames_keep_to_the_range_and_the_limit(conn: Conn, database_url: str) -> None:
@@ -94,9 +92,9 @@ async def test_log_frames_keep_to_the_range_and_the_limit(conn: Conn, database_u
     for n in range(5):
         assert await send_message(conn, SendRequest(a, f"m{n}", b)) is not None
 
-    assert [f.seq for f in await log_frames(conn, b, 1, 4, 1000)] == [2, 3, 4]
-    assert [f.seq for f in await log_frames(conn, b, 1, 5, 2)] == [2, 3]
-    assert await log_frames(conn, b, 5, 9, 1000) == []
-    assert await log_frames(conn, b, 3, 3, 1000) == []
-    page = await log_frames(conn, b, 0, 5, 1000)
-    assert [f.text.endswith(f',"seq":{f.seq}}}') for f in page] == [True] * 5
+    assert (await log_page(conn, b, 1, 4, 1000)).seqs == [2, 3, 4]
+    assert (await log_page(conn, b, 1, 5, 2)).seqs == [2, 3]
+    assert await log_page(conn, b, 5, 9, 1000) == LogPage([], [])
+    assert await log_page(conn, b, 3, 3, 1000) == LogPage([], [])
+    page = await log_page(conn, b, 0, 5, 1000)
+    assert [json.loads(text)["seq"] for text in page.frames] == page.seqs == [1, 2, 3, 4, 5]

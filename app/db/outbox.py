@@ -17,24 +17,22 @@ if TYPE_CHECKING:
     from app.db.pool import Conn
 
 
-class LogFrame(NamedTuple):
-    """One event of a user's replay log, as the frame a connection sends."""
+class LogPage(NamedTuple):
+    """Events of a user's replay log, oldest first: their seqs, and the frames a connection
+    sends for them."""
 
-    seq: int
-    text: str
+    seqs: list[int]
+    frames: list[str]
 
 
-async def log_frames(
-    conn: Conn, user_id: UUID, since: int, until: int, limit: int
-) -> list[LogFrame]:
-    """Events with `since < seq <= until`, oldest first, at most `limit`."""
+async def log_page(conn: Conn, user_id: UUID, since: int, until: int, limit: int) -> LogPage:
+    """Events with `since < seq <= until`, at most `limit`."""
     params = {"user_id": user_id, "since": since, "until": until, "limit": limit}
-    cur = await conn.execute(SQL["log_frames"], params)
+    cur = await conn.execute(SQL["log_page"], params)
     row = await cur.fetchone()
     if row is None or row[0] is None:
-        return []
-    seqs, texts = row
-    return [LogFrame(seq, text) for seq, text in zip(seqs, texts.split("\n"), strict=True)]
+        return LogPage([], [])
+    return LogPage(row[0], row[1].split("\n"))
 
 
 class LogHead(msgspec.Struct, frozen=True):

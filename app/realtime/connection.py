@@ -207,11 +207,11 @@ class Connection:
         last = since
         while last < until:
             page = await self._replay.page(self.user_id, last, until)
-            if not page:
+            if not page.seqs:
                 break
-            for event in page:
-                await self._write(event.text)
-                last = event.seq
+            for seq, text in zip(page.seqs, page.frames, strict=True):
+                await self._write(text)
+                last = seq
         return last
 
     async def _catch_up(self, until: int) -> None:
@@ -219,9 +219,9 @@ class Connection:
         their replies)."""
         while self.last_sent < until:
             page = await self._replay.page(self.user_id, self.last_sent, until)
-            if not page:
+            if not page.seqs:
                 log.warning("replay log shorter than expected", extra={"until": until})
                 return
-            for event in page:
-                await self._write(self._replies.pop(event.seq, "") or event.text)
-                self.last_sent = event.seq
+            for seq, text in zip(page.seqs, page.frames, strict=True):
+                await self._write(self._replies.pop(seq, "") or text)
+                self.last_sent = seq

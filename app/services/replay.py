@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from app.db import outbox
-from app.db.outbox import LogFrame, LogHead
+from app.db.outbox import LogHead, LogPage
 from app.services.coalesce import Coalescer
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ class ReplayService:
         async with self._db.connection() as conn:
             return await outbox.log_heads(conn, user_ids)
 
-    async def page(self, user_id: UUID, since: int, until: int) -> list[LogFrame]:
+    async def page(self, user_id: UUID, since: int, until: int) -> LogPage:
         """Up to PAGE events with `since < seq <= until`, oldest first, as frames."""
         async with self._db.connection() as conn:
-            return await outbox.log_frames(conn, user_id, since, until, PAGE)
+            return await outbox.log_page(conn, user_id, since, until, PAGE)
