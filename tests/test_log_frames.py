@@ -76,7 +76,9 @@ async def test_log_frames_match_the_live_encoding(conn: Conn, database_url: str)
     await conn.execute(
         "UPDATE messages SET created_at = '2026-01-02 03:04:05.12+00' WHERE id = %s", [second]
     )
-    delivered = await ack_and_deliver(conn, b, sent[3].recipient_seq or 0)
+    fourth = sent[3].recipient_seq
+    assert fourth is not None
+    delivered = await ack_and_deliver(conn, b, fourth)
     read = await mark_read(conn, b, sent[0].message.conversation_id, sent[1].message.id)
     assert (len(delivered), len(read)) == (4, 2)
 
