@@ -4,6 +4,8 @@ connections, and a user who leaves and comes back at once stays subscribed."""
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 import uuid
 from typing import TYPE_CHECKING
 
@@ -12,7 +14,7 @@ from redis import asyncio as aioredis
 
 from app.db.pool import Database
 from app.realtime.connection import Logged
-from app.realtime.fanout import channel_of
+from app.realtime.fanout import PRESENCE_CHANNEL, channel_of
 from app.realtime.hub import Hub
 from app.services.ports import Delivery
 from app.services.replay import ReplayService
@@ -20,6 +22,8 @@ from tests.support.recording import RecordingConnection
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
+
+CROWD = 1000  # connections starting at once, as after a restart
 
 
 @pytest.fixture
@@ -115,3 +119,43 @@ async def test_a_connection_cancelled_while_subscribing_leaves_nothing_behind(
         assert subscribers == 0
     finally:
         await client.aclose()
+
+
+async def other_connections_work(stop: asyncio.Event) -> None:
+    """What the process does for its other connections meanwhile: 2 ms at each turn."""
+    while not stop.is_set():
+        time.sleep(0.002)
+        await asyncio.sleep(0)
+
+
+async def test_every_connection_starting_in_a_crowd_is_announced(
+    hubs: tuple[Hub, Hub], replay: ReplayService, redis_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Other processes learn of each new listener (presence) even when a crowd of connections
+    starts at once in a busy process, as after a restart. A lost notice would leave another
+    process not publishing to that user until the delivery check came round."""
+    here, _ = hubs
+    connections = [RecordingConnection(uuid.uuid4(), replay) for _ in range(CROWD)]
+    wanted = {channel_of(c.user_id) for c in connections}
+    heard: set[str] = set()
+    stop = asyncio.Event()
+    others = [asyncio.create_task(other_connections_work(stop)) for _ in range(20)]
+    observer = aioredis.Redis.from_url(redis_url)
+    try:
+        async with observer.pubsub() as listening:
+            await listening.subscribe(PRESENCE_CHANNEL)
+            with caplog.at_level(logging.WARNING, logger="chat.hub"):
+                await asyncio.gather(*(here.attach(c) for c in connections))
+            deadline = asyncio.get_running_loop().time() + 10.0
+            while wanted - heard and asyncio.get_running_loop().time() < deadline:
+                notice = await listening.get_message(ignore_subscribe_messages=True, timeout=1.0)
+                if notice is not None:
+                    heard.add(notice["data"].decode().split("|", 1)[-1])
+    finally:
+        stop.set()
+        await asyncio.gather(*others)
+        for connection in connections:
+            here.detach(connection)
+        await observer.aclose()
+    assert [r.getMessage() for r in caplog.records] == []
+    assert len(wanted - heard) == 0

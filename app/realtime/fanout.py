@@ -15,7 +15,9 @@ message for each user with a connection here.
 
 It also carries presence notices: a process that subscribes to a user's channel says so on
 `PRESENCE_CHANNEL`, so that processes which stopped publishing to that channel (nobody else
-listened) start again.
+listened) start again. The notices of connections starting together go in one pipeline: one
+round trip each would hold the bounded pool's connections while the process is busy, and a
+crowd of connects (after a restart) lost a third of its notices to the pool's timeout.
 """
 
 from __future__ import annotations
@@ -31,12 +33,15 @@ from redis import asyncio as redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from app.batching import Batcher
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
 log = logging.getLogger("chat.fanout")
 RETRY_SECONDS = 0.5
 PRESENCE_CHANNEL = "chat:presence"
+NOTICES_PER_ROUND_TRIP = 1000
 
 
 def channel_of(user_id: object) -> str:
@@ -64,6 +69,7 @@ class SupervisedRedisBackend(RedisBackend):
         self._on_resubscribed = on_resubscribed
         self._on_presence = on_presence
         self._confirmed: set[str] = set()
+        self._notices = Batcher(self._send_notices, NOTICES_PER_ROUND_TRIP)
 
     async def subscribe(self, channel: str) -> None:
         await self._pubsub.subscribe(channel)
@@ -83,7 +89,14 @@ class SupervisedRedisBackend(RedisBackend):
 
     async def announce(self, channel: str) -> None:
         """Tells the other processes that this one now listens on `channel`."""
-        await self._conn.publish(PRESENCE_CHANNEL, self._own_prefix + channel.encode())
+        await self._notices.submit(channel)
+
+    async def _send_notices(self, channels: list[str]) -> list[None]:
+        async with self._conn.pipeline(transaction=False) as pipe:
+            for channel in channels:
+                pipe.publish(PRESENCE_CHANNEL, self._own_prefix + channel.encode())
+            await pipe.execute()
+        return [None] * len(channels)
 
     async def ping(self) -> bool:
         try:
