@@ -1,45 +1,50 @@
--- name: log_page
--- A page of a user's replay log after `since`, oldest first, as the frames a connection sends:
--- one row of the page's seqs and their frames' texts, joined by newlines (a compact JSON text
--- holds none). PostgreSQL writes each frame byte for byte as app/realtime/frames.py encodes
--- it (tests/test_log_frames.py holds the two to each other): a replay of many events then
--- costs the worker one text per page, not ten values per event to load and encode.
+-- name: log_pages
+-- Pages of users' replay logs, one per request (a user, `since`, `until`), in the requests'
+-- order: each the events after `since` up to `until`, oldest first, at most `limit`, as the
+-- frames a connection sends: the page's seqs, and its frames' texts joined by newlines (a
+-- compact JSON text holds none). PostgreSQL writes each frame byte for byte as
+-- app/realtime/frames.py encodes it (tests/test_log_frames.py holds the two to each other):
+-- a replay of many events then costs the worker one text per page, not ten values per event
+-- to load and encode. Connections starting together share one query.
 -- A message:status event tells the read time only when it announces `read`.
-WITH page AS (
-    SELECT o.seq, o.event, o.status AS event_status,
-           m.id, m.conversation_id, m.sender_id, m.recipient_id, m.content, m.status,
-           m.created_at, m.delivered_at, m.read_at, m.client_message_id
-    FROM outbox o
-    JOIN messages m ON m.id = o.message_id
-    WHERE o.user_id = %(user_id)s AND o.seq > %(since)s AND o.seq <= %(until)s
-    ORDER BY o.seq
-    LIMIT %(limit)s
-), framed AS (
-    SELECT seq, CASE event
-        WHEN 'message:received' THEN concat(
-            '{"event":"message:received","data":{"id":"', id,
-            '","conversationId":"', conversation_id,
-            '","senderId":"', sender_id,
-            '","recipientId":"', recipient_id,
-            '","content":', to_json(content),
-            ',"status":"', status,
-            '","createdAt":', wire_time(created_at),
-            ',"deliveredAt":', wire_time(delivered_at),
-            ',"readAt":', wire_time(read_at),
-            ',"clientMessageId":', coalesce(to_json(client_message_id)::text, 'null'),
-            '},"seq":', seq, '}')
-        ELSE concat(
-            '{"event":"message:status","data":{"messageId":"', id,
-            '","conversationId":"', conversation_id,
-            '","status":"', event_status,
-            '","deliveredAt":', wire_time(delivered_at),
-            ',"readAt":', wire_time(CASE WHEN event_status = 'read' THEN read_at END),
-            '},"seq":', seq, '}')
-    END AS frame
-    FROM page
-)
-SELECT array_agg(seq ORDER BY seq), string_agg(frame, E'\n' ORDER BY seq)
-FROM framed;
+SELECT w.n, p.seqs, p.frames
+FROM unnest(%(user_ids)s::uuid[], %(sinces)s::bigint[], %(untils)s::bigint[])
+    WITH ORDINALITY AS w(user_id, since, until, n)
+CROSS JOIN LATERAL (
+    SELECT array_agg(seq ORDER BY seq) AS seqs, string_agg(frame, E'\n' ORDER BY seq) AS frames
+    FROM (
+        SELECT o.seq, CASE o.event
+            WHEN 'message:received' THEN concat(
+                '{"event":"message:received","data":{"id":"', m.id,
+                '","conversationId":"', m.conversation_id,
+                '","senderId":"', m.sender_id,
+                '","recipientId":"', m.recipient_id,
+                '","content":', to_json(m.content),
+                ',"status":"', m.status,
+                '","createdAt":', wire_time(m.created_at),
+                ',"deliveredAt":', wire_time(m.delivered_at),
+                ',"readAt":', wire_time(m.read_at),
+                ',"clientMessageId":', coalesce(to_json(m.client_message_id)::text, 'null'),
+                '},"seq":', o.seq, '}')
+            ELSE concat(
+                '{"event":"message:status","data":{"messageId":"', m.id,
+                '","conversationId":"', m.conversation_id,
+                '","status":"', o.status,
+                '","deliveredAt":', wire_time(m.delivered_at),
+                ',"readAt":', wire_time(CASE WHEN o.status = 'read' THEN m.read_at END),
+                '},"seq":', o.seq, '}')
+        END AS frame
+        FROM (
+            SELECT seq, event, status, message_id
+            FROM outbox
+            WHERE user_id = w.user_id AND seq > w.since AND seq <= w.until
+            ORDER BY seq
+            LIMIT %(limit)s
+        ) o
+        JOIN messages m ON m.id = o.message_id
+    ) framed
+) p
+ORDER BY w.n;
 
 -- name: log_heads
 -- The newest and the acked seq of many users' logs at once (connections starting, the

@@ -1,4 +1,4 @@
-"""The replay log's frames, built by PostgreSQL (sql/outbox.sql, log_page), against the real
+"""The replay log's frames, built by PostgreSQL (sql/outbox.sql, log_pages), against the real
 database: each is, byte for byte, the frame msgspec writes for the same event on the live
 path, whatever the message holds."""
 
@@ -11,7 +11,7 @@ from typing import Any
 import psycopg
 
 from app.db.messages import SendRequest, message_from_row, send_message
-from app.db.outbox import LogPage, ack_and_deliver, log_page, mark_read
+from app.db.outbox import LogPage, PageRequest, ack_and_deliver, log_pages, mark_read
 from app.domain.models import Message, MessageStatus, StatusChange
 from app.realtime.frames import encode_data, frame
 from tests.support.accounts import bulk_users
@@ -45,6 +45,12 @@ def expected_frame(seq: int, event: str, status: str | None, message: Message) -
     return frame(event, encode_data(change), seq=seq)
 
 
+async def expected_range(conn: Conn, request: PageRequest) -> LogPage:
+    whole = await expected_log(conn, request.user_id)
+    kept = [i for i, seq in enumerate(whole.seqs) if request.since < seq <= request.until]
+    return LogPage([whole.seqs[i] for i in kept], [whole.frames[i] for i in kept])
+
+
 async def expected_log(conn: Conn, user_id: uuid.UUID) -> LogPage:
     cur = await conn.execute(
         "SELECT o.seq, o.event, o.status::text, m.id, m.conversation_id, m.sender_id,"
@@ -57,6 +63,11 @@ async def expected_log(conn: Conn, user_id: uuid.UUID) -> LogPage:
     rows = await cur.fetchall()
     frames = [expected_frame(row[0], row[1], row[2], message_from_row(row[3:])) for row in rows]
     return LogPage([row[0] for row in rows], frames)
+
+
+async def one_page(conn: Conn, user_id: uuid.UUID, since: int, until: int, limit: int) -> LogPage:
+    [page] = await log_pages(conn, [PageRequest(user_id, since, until)], limit)
+    return page
 
 
 async def test_log_frames_match_the_live_encoding(conn: Conn, database_url: str) -> None:
@@ -83,8 +94,8 @@ async def test_log_frames_match_the_live_encoding(conn: Conn, database_url: str)
     assert (len(delivered), len(read)) == (4, 2)
 
     for user in (a, b):
-        assert await log_page(conn, user, 0, 1000, 1000) == await expected_log(conn, user)
-    a_log = await log_page(conn, a, 0, 1000, 1000)
+        assert await one_page(conn, user, 0, 1000, 1000) == await expected_log(conn, user)
+    a_log = await one_page(conn, a, 0, 1000, 1000)
     assert a_log.seqs == list(range(1, 6 + 1 + 4 + 2 + 1))  # sent, received, delivered, read
     assert {json.loads(f)["event"] for f in a_log.frames} == {"message:received", "message:status"}
 
@@ -94,9 +105,28 @@ async def test_log_frames_keep_to_the_range_and_the_limit(conn: Conn, database_u
     for n in range(5):
         assert await send_message(conn, SendRequest(a, f"m{n}", b)) is not None
 
-    assert (await log_page(conn, b, 1, 4, 1000)).seqs == [2, 3, 4]
-    assert (await log_page(conn, b, 1, 5, 2)).seqs == [2, 3]
-    assert await log_page(conn, b, 5, 9, 1000) == LogPage([], [])
-    assert await log_page(conn, b, 3, 3, 1000) == LogPage([], [])
-    page = await log_page(conn, b, 0, 5, 1000)
+    assert (await one_page(conn, b, 1, 4, 1000)).seqs == [2, 3, 4]
+    assert (await one_page(conn, b, 1, 5, 2)).seqs == [2, 3]
+    assert await one_page(conn, b, 5, 9, 1000) == LogPage([], [])
+    assert await one_page(conn, b, 3, 3, 1000) == LogPage([], [])
+    page = await one_page(conn, b, 0, 5, 1000)
     assert [json.loads(text)["seq"] for text in page.frames] == page.seqs == [1, 2, 3, 4, 5]
+
+
+async def test_pages_of_many_users_come_in_the_order_asked(conn: Conn, database_url: str) -> None:
+    a, b, c = (uuid.UUID(u.id) for u in bulk_users(database_url, 3, "frames"))
+    for n in range(3):
+        assert await send_message(conn, SendRequest(a, f"to b {n}", b)) is not None
+    assert await send_message(conn, SendRequest(c, "to a", a)) is not None
+
+    requests = [
+        PageRequest(b, 1, 3),
+        PageRequest(c, 0, 9),
+        PageRequest(a, 0, 9),
+        PageRequest(uuid.uuid4(), 0, 9),  # nobody's log: an empty page
+        PageRequest(b, 0, 1),
+    ]
+    pages = await log_pages(conn, requests, 1000)
+    assert [page.seqs for page in pages] == [[2, 3], [1], [1, 2, 3, 4], [], [1]]
+    for request, page in zip(requests, pages, strict=True):
+        assert page == await expected_range(conn, request)

@@ -25,14 +25,27 @@ class LogPage(NamedTuple):
     frames: list[str]
 
 
-async def log_page(conn: Conn, user_id: UUID, since: int, until: int, limit: int) -> LogPage:
-    """Events with `since < seq <= until`, at most `limit`."""
-    params = {"user_id": user_id, "since": since, "until": until, "limit": limit}
-    cur = await conn.execute(SQL["log_page"], params)
-    row = await cur.fetchone()
-    if row is None or row[0] is None:
-        return LogPage([], [])
-    return LogPage(row[0], row[1].split("\n"))
+class PageRequest(NamedTuple):
+    """A page of one user's log: the events with `since < seq <= until`."""
+
+    user_id: UUID
+    since: int
+    until: int
+
+
+async def log_pages(conn: Conn, requests: Sequence[PageRequest], limit: int) -> list[LogPage]:
+    """One page per request, in order, each of at most `limit` events."""
+    params = {
+        "user_ids": [request.user_id for request in requests],
+        "sinces": [request.since for request in requests],
+        "untils": [request.until for request in requests],
+        "limit": limit,
+    }
+    cur = await conn.execute(SQL["log_pages"], params)
+    return [
+        LogPage([], []) if seqs is None else LogPage(seqs, frames.split("\n"))
+        for _, seqs, frames in await cur.fetchall()
+    ]
 
 
 class LogHead(msgspec.Struct, frozen=True):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from app.batching import Batcher
 from app.db import outbox
-from app.db.outbox import LogHead, LogPage
+from app.db.outbox import LogHead, LogPage, PageRequest
 from app.services.coalesce import Coalescer
 
 if TYPE_CHECKING:
@@ -13,13 +14,15 @@ if TYPE_CHECKING:
 
     from app.db.pool import Database
 
-PAGE = 1000
+PAGE = 1000  # events per page
+PAGES_PER_QUERY = 32  # pages asked for together (connections starting at once) share a query
 
 
 class ReplayService:
     def __init__(self, db: Database) -> None:
         self._db = db
         self._heads = Coalescer(self.heads)
+        self._pages = Batcher(self._read_pages, PAGES_PER_QUERY, in_flight=2)
 
     async def head(self, user_id: UUID) -> LogHead:
         """The user's newest and acked seq; connections starting at once share one query."""
@@ -32,5 +35,8 @@ class ReplayService:
 
     async def page(self, user_id: UUID, since: int, until: int) -> LogPage:
         """Up to PAGE events with `since < seq <= until`, oldest first, as frames."""
+        return await self._pages.submit(PageRequest(user_id, since, until))
+
+    async def _read_pages(self, requests: list[PageRequest]) -> list[LogPage]:
         async with self._db.connection() as conn:
-            return await outbox.log_page(conn, user_id, since, until, PAGE)
+            return await outbox.log_pages(conn, requests, PAGE)
