@@ -35,8 +35,9 @@ CROSS JOIN LATERAL (
                 '},"seq":', o.seq, '}')
         END AS frame
         -- A log's seqs have no gaps, so a page is a range of at most `limit` seqs. Written as
-        -- ORDER BY and LIMIT instead, the generic plan (it cannot see the requests) read the
-        -- whole rest of the log and sorted it, for every page of a long backlog.
+        -- ORDER BY and LIMIT instead, a plan made without seeing the requests could read the
+        -- whole rest of a long log by a bitmap scan and sort it, for every page
+        -- (tests/test_query_plans.py).
         FROM outbox o
         JOIN messages m ON m.id = o.message_id
         WHERE o.user_id = w.user_id
