@@ -92,10 +92,8 @@ class SupervisedRedisBackend(RedisBackend):
         await self._notices.submit(channel)
 
     async def _send_notices(self, channels: list[str]) -> list[None]:
-        async with self._conn.pipeline(transaction=False) as pipe:
-            for channel in channels:
-                pipe.publish(PRESENCE_CHANNEL, self._own_prefix + channel.encode())
-            await pipe.execute()
+        prefix = self._own_prefix.decode()
+        await self.publish_many([(PRESENCE_CHANNEL, prefix + channel) for channel in channels])
         return [None] * len(channels)
 
     async def ping(self) -> bool:
