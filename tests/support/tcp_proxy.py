@@ -53,15 +53,15 @@ class TcpProxy:
 
     def cut(self, *, refuse_new: bool) -> None:
         """Closes every open connection; with refuse_new, new ones are closed at once."""
+        self._loop.call_soon_threadsafe(lambda: self._cut_now(refuse_new=refuse_new))
 
-        def run() -> None:
-            self._accepting = not refuse_new
-            for writer in list(self._writers):
-                with contextlib.suppress(Exception):
-                    writer.transport.abort()
-            self._writers.clear()
-
-        self._loop.call_soon_threadsafe(run)
+    def _cut_now(self, *, refuse_new: bool) -> None:
+        """`cut`, on the proxy's own loop."""
+        self._accepting = not refuse_new
+        for writer in list(self._writers):
+            with contextlib.suppress(Exception):
+                writer.transport.abort()
+        self._writers.clear()
 
     def restore(self) -> None:
         self._loop.call_soon_threadsafe(lambda: setattr(self, "_accepting", True))
@@ -74,10 +74,7 @@ class TcpProxy:
 
     async def _shut_down(self) -> None:
         """Cuts every connection and ends their tasks, so none is left pending with the loop."""
-        self._accepting = False
-        for writer in list(self._writers):
-            writer.transport.abort()
-        self._writers.clear()
+        self._cut_now(refuse_new=True)
         if self._server is not None:
             self._server.close()
         handlers = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
