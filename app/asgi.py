@@ -15,6 +15,7 @@ from app.db.pool import Database
 from app.domain.rules import MAX_BODY_BYTES
 from app.interfaces.core import ChatPlugin
 from app.interfaces.state import AppState
+from app.interfaces.ws.server_send import keep_server_send
 from app.logs import configure_logging
 from app.realtime.hub import Hub
 from app.realtime.typing import TypingTracker
@@ -32,6 +33,8 @@ from app.serving import DRAIN_SIGNAL
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
+
+    from litestar.types import ASGIApp
 
     from app.config import Settings
 
@@ -73,7 +76,7 @@ def drain_on_signal(hub: Hub) -> None:
     loop.add_signal_handler(DRAIN_SIGNAL, start_drain)
 
 
-def create_app(settings: Settings | None = None) -> Litestar:
+def create_app(settings: Settings | None = None) -> ASGIApp:
     settings = settings or load_settings()
     configure_logging()
     state = build_state(settings)
@@ -95,4 +98,4 @@ def create_app(settings: Settings | None = None) -> Litestar:
         plugins=[ChatPlugin()], lifespan=[lifespan], request_max_body_size=MAX_BODY_BYTES
     )
     app.state.chat = state
-    return app
+    return keep_server_send(app)

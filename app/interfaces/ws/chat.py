@@ -35,6 +35,7 @@ from app.interfaces.ws.frames import (
     TypingStopFrame,
     decode_frame,
 )
+from app.interfaces.ws.server_send import forget_server_send, server_send
 from app.realtime.connection import Close, Connection, Reply, Sync
 from app.realtime.frames import ErrorData, encode_data, error_frame, frame
 from app.services.tokens import Identity
@@ -63,6 +64,7 @@ def release(socket: WebSocket[Any, Any, Any]) -> None:
     until a full collection. Dropping the wrappers lets them go as the handler returns."""
     socket.receive = _closed_receive
     socket.send = _closed_send
+    forget_server_send(socket)
 
 
 async def _closed_receive() -> ReceiveMessage:
@@ -103,9 +105,11 @@ async def _accept_and_serve(socket: WebSocket[Any, Any, Any]) -> None:
 async def _serve(
     socket: WebSocket[Any, Any, Any], state: AppState, identity: Identity, since: int | None
 ) -> None:
+    send = server_send(socket)
+
     async def write(text: str) -> None:  # the ASGI event itself: send_text adds per-frame work
         event: WebSocketSendEvent = {"type": "websocket.send", "text": text, "bytes": None}
-        await socket.send(event)
+        await send(event)
 
     connection = Connection(identity.user_id, write, state.services.replay)
     await state.hub.attach(connection)
