@@ -11,19 +11,21 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import json
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import websockets
+import msgspec
 from hdrh.histogram import HdrHistogram
+
+from bench.wsclient import CONNECT_ERRORS, Client, connect, decode_frame
 
 if TYPE_CHECKING:
     from queue import Queue
 
 MAX_LATENCY_US = 120_000_000
+_encode = msgspec.json.encode
 CONNECT_TIMEOUT_S = 300.0
 
 
@@ -80,21 +82,21 @@ class _Recorder:
         self.close_codes: Counter[str] = Counter()
         self.rejected: Counter[str] = Counter()  # sender index -> sends answered with an error
 
-    def frame(self, raw: str | bytes, receiver: str) -> str:
+    def frame(self, payload: memoryview, receiver: str) -> str:
         now = time.monotonic_ns()
-        frame = json.loads(raw)
-        event: str = frame.get("event", "")
+        frame = decode_frame(payload)
+        event = frame.event
         if event == "reply":
             self.replies += 1
             return event
         if event == "error":
             self.errors += 1
-            self.error_codes[frame["data"].get("code", "?")] += 1
+            self.error_codes[frame.data.code if frame.data else "?"] += 1
             self.rejected[receiver] += 1  # an error answers this client's own send
             return event
-        if event != "message:received":
+        if event != "message:received" or frame.data is None:
             return event
-        intended, sender, counter = frame["data"]["content"].split(":", 2)
+        intended, sender, counter = frame.data.content.split(":", 2)
         n = int(counter)
         seen = self.seen.setdefault(sender, set())
         if n in seen:
@@ -107,6 +109,19 @@ class _Recorder:
         self.received += 1
         self.histogram.record_value(max(1, (now - int(intended)) // 1000))
         return event
+
+
+class _LoadClient(Client):
+    """One load client's connection: every frame goes to the run's recorder."""
+
+    def __init__(self, recorder: _Recorder, key: str) -> None:
+        super().__init__()
+        self.recorder = recorder
+        self.key = key
+
+    def on_text(self, payload: memoryview) -> None:
+        if self.recorder.frame(payload, self.key) == "session:ready" and not self.ready.done():
+            self.ready.set_result(None)
 
 
 class _Start:
@@ -141,52 +156,41 @@ class _Start:
 async def _client(
     plan: LoadPlan, who: Assignment, recorder: _Recorder, sent: dict[str, int], start: _Start
 ) -> bool:
+    url = f"{plan.url}?token={who.token}&since={who.since}"
     try:
-        ws = await websockets.connect(
-            f"{plan.url}?token={who.token}&since={who.since}",
-            max_size=None,
-            open_timeout=CONNECT_TIMEOUT_S,
-            ping_interval=None,
+        client = await connect(
+            lambda: _LoadClient(recorder, str(who.index)), url, CONNECT_TIMEOUT_S
         )
-    except (OSError, websockets.WebSocketException, TimeoutError):
+    except CONNECT_ERRORS:
         start.settled()
         return False
-    live = asyncio.Event()
-
-    async def read() -> None:
-        try:
-            async for raw in ws:
-                if recorder.frame(raw, str(who.index)) == "session:ready":
-                    live.set()
-        except websockets.ConnectionClosed:
-            pass
-        if ws.close_code not in (None, 1000):
-            recorder.close_codes[str(ws.close_code)] += 1
-
-    reader = asyncio.create_task(read())
     try:
-        await asyncio.wait_for(live.wait(), CONNECT_TIMEOUT_S)
-    except TimeoutError:
+        await asyncio.wait_for(asyncio.shield(client.ready), CONNECT_TIMEOUT_S)
+    except (TimeoutError, ConnectionError):
         start.settled()
-        await ws.close()
-        await reader
+        await _close(client, recorder)
         return False
     start.settled()
     start_at_ns = await start.at_ns
     if who.peer_id is not None:
-        await _send_on_schedule(plan, who, ws, sent, start_at_ns)
+        await _send_on_schedule(plan, who, client, sent, start_at_ns)
     # stay for the whole run: a peer may send to this client up to its very end
     end_ns = start_at_ns + int((plan.duration_s + plan.drain_s) * 1e9)
     await asyncio.sleep(max(0.0, (end_ns - time.monotonic_ns()) / 1e9))
-    await ws.close()
-    await reader
+    await _close(client, recorder)
     return True
+
+
+async def _close(client: _LoadClient, recorder: _Recorder) -> None:
+    await client.close()
+    if client.close_code not in (None, 1000):
+        recorder.close_codes[str(client.close_code)] += 1
 
 
 async def _send_on_schedule(
     plan: LoadPlan,
     who: Assignment,
-    ws: websockets.ClientConnection,
+    client: _LoadClient,
     sent: dict[str, int],
     start_at_ns: int,
 ) -> None:
@@ -203,12 +207,10 @@ async def _send_on_schedule(
         delay = (intended - time.monotonic_ns()) / 1e9
         if delay > 0:
             await asyncio.sleep(delay)
-        content = f"{intended}:{key}:{k}"
-        frame = {"event": "message:send", "data": {"recipientId": who.peer_id, "content": content}}
-        try:
-            await ws.send(json.dumps(frame))
-        except websockets.ConnectionClosed:
+        if not client.open:
             return
+        data = {"recipientId": who.peer_id, "content": f"{intended}:{key}:{k}"}
+        client.send_text(_encode({"event": "message:send", "data": data}))
         sent[key] = k + 1
         k += 1
 

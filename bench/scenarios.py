@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import statistics
 import time
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
 import httpx
-import websockets
 
 from bench.harness import (
     BenchChat,
@@ -25,6 +23,7 @@ from bench.harness import (
     start_chat,
 )
 from bench.loadgen import Assignment
+from bench.wsclient import receive_backlogs
 
 P99_BUDGET_MS = 25.0
 Floor = Literal["echo", "durable"]
@@ -176,25 +175,6 @@ def _idle_rss(server: BenchChat | EchoServer, tokens: list[str], sizes: Sizes) -
     }
 
 
-async def _receive_backlog(url: str) -> tuple[float, int]:
-    """Connects, and counts the frames before session:ready: the backlog."""
-    started = time.perf_counter()
-    count = 0
-    async with websockets.connect(url, max_size=None, open_timeout=120) as ws:
-        async for raw in ws:
-            frame = json.loads(raw)
-            if frame["event"] == "session:ready":
-                break
-            count += 1
-    return time.perf_counter() - started, count
-
-
-async def _storm(urls: list[str]) -> tuple[float, list[int]]:
-    started = time.perf_counter()
-    results = await asyncio.gather(*(_receive_backlog(url) for url in urls))
-    return time.perf_counter() - started, [count for _, count in results]
-
-
 def replay(database_url: str, sizes: Sizes) -> list[dict[str, Any]]:
     """4. Time to receive a backlog of missed messages, and a reconnect storm; each also from
     the echo relay sending as many frames (the floor)."""
@@ -205,11 +185,11 @@ def replay(database_url: str, sizes: Sizes) -> list[dict[str, Any]]:
         for backlog in sizes.backlogs:
             sender, recipient = seed_users(database_url, 2)
             seed_conversation(database_url, sender, recipient, backlog)
-            seconds, count = asyncio.run(
-                _receive_backlog(f"{server.ws_url}?token={recipient.token}")
+            seconds, (count,) = asyncio.run(
+                receive_backlogs([f"{server.ws_url}?token={recipient.token}"])
             )
             floor_seconds, _ = asyncio.run(
-                _receive_backlog(f"{floor.ws_url}?token={recipient.id}&backlog={backlog}")
+                receive_backlogs([f"{floor.ws_url}?token={recipient.id}&backlog={backlog}"])
             )
             rows.append(
                 {
@@ -224,10 +204,10 @@ def replay(database_url: str, sizes: Sizes) -> list[dict[str, Any]]:
         for recipient in users[1:]:
             seed_conversation(database_url, users[0], recipient, sizes.storm_backlog)
         seconds, counts = asyncio.run(
-            _storm([f"{server.ws_url}?token={u.token}" for u in users[1:]])
+            receive_backlogs([f"{server.ws_url}?token={u.token}" for u in users[1:]])
         )
         floor_seconds, _ = asyncio.run(
-            _storm(
+            receive_backlogs(
                 [f"{floor.ws_url}?token={u.id}&backlog={sizes.storm_backlog}" for u in users[1:]]
             )
         )
