@@ -25,8 +25,8 @@ if TYPE_CHECKING:
     from queue import Queue
 
 MAX_LATENCY_US = 120_000_000
-_encode = msgspec.json.encode
 CONNECT_TIMEOUT_S = 300.0
+_encode = msgspec.json.encode
 
 
 @dataclass
@@ -165,7 +165,7 @@ async def _client(
         start.settled()
         return False
     try:
-        await asyncio.wait_for(asyncio.shield(client.ready), CONNECT_TIMEOUT_S)
+        await asyncio.wait_for(client.ready, CONNECT_TIMEOUT_S)
     except (TimeoutError, ConnectionError):
         start.settled()
         await _close(client, recorder)

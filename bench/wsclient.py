@@ -1,10 +1,10 @@
 """The bench's WebSocket client: picows (frames parsed in C) and msgspec.
 
 The generator shares the two cores with the server and PostgreSQL, so every microsecond it
-spends on a frame is taken from what it measures. With `websockets` and `json` the clients of
-a reconnect storm (100,000 frames into one process) took the bare relay's storm from 2.8 to
-4.2 s on 30 Nov. A frame is read here once, in its listener's callback, into the one field
-the bench looks at first.
+spends on a frame is taken from what it measures. In a reconnect storm, 100,000 frames come
+into one process: on 30 Nov the bare relay's storm took 3.7-4.1 s with `websockets` and
+`json`, 2.3-3.1 s with these. A frame is read once, in its listener's callback, into the one
+field the bench looks at first.
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ class Client(WSListener):
             self.on_text(frame.get_payload_as_memoryview())
         elif frame.msg_type == WSMsgType.CLOSE:
             self.close_code = frame.get_close_code().value
-            transport.send_close(frame.get_close_code())
+            transport.send_close(WSCloseCode.OK)
             transport.disconnect()
 
     def on_ws_disconnected(self, transport: WSTransport) -> None:  # noqa: ARG002
@@ -97,7 +97,11 @@ class Client(WSListener):
             self.transport.disconnect()
 
 
-async def connect(new_client: Callable[[], C], url: str, timeout: float) -> C:  # noqa: ASYNC109 - the handshake's
+async def connect(
+    new_client: Callable[[], C],
+    url: str,
+    timeout: float,  # noqa: ASYNC109 - the handshake's own, passed to picows
+) -> C:
     """Opens a connection with a listener from `new_client` (frames may come in with the
     handshake's answer, so the listener is whole before it)."""
     _, listener = await ws_connect(
