@@ -160,3 +160,37 @@ async def test_every_connection_starting_in_a_crowd_is_announced(
         await observer.aclose()
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
     assert len(wanted - heard) == 0
+
+
+async def subscriber_counts_become(redis_url: str, channels: list[str], count: int) -> bool:
+    """Whether every channel has `count` subscribers, within a few seconds (Redis answers
+    this on another connection than the one subscribing)."""
+    client = aioredis.Redis.from_url(redis_url)
+    deadline = asyncio.get_running_loop().time() + 3.0
+    try:
+        while True:
+            counts = {n for _, n in await client.pubsub_numsub(*channels)}
+            if counts == {count} or asyncio.get_running_loop().time() > deadline:
+                return counts == {count}
+            await asyncio.sleep(0.05)
+    finally:
+        await client.aclose()
+
+
+async def test_a_crowd_is_subscribed_and_unsubscribed_channel_by_channel(
+    hubs: tuple[Hub, Hub], replay: ReplayService, redis_url: str
+) -> None:
+    """The channels of connections starting (or ending) together share one SUBSCRIBE (or
+    UNSUBSCRIBE): each of them must still end up subscribed (or not) on its own."""
+    here, there = hubs
+    connections = [RecordingConnection(uuid.uuid4(), replay) for _ in range(CROWD)]
+    channels = [channel_of(c.user_id) for c in connections]
+    await asyncio.gather(*(here.attach(c) for c in connections))
+    assert await subscriber_counts_become(redis_url, channels, 1)
+    assert await published_until_seen(there, connections[-1], 1)
+    for connection in connections[::2]:
+        here.detach(connection)
+    assert await subscriber_counts_become(redis_url, channels[::2], 0)
+    assert await subscriber_counts_become(redis_url, channels[1::2], 1)
+    for connection in connections[1::2]:
+        here.detach(connection)

@@ -18,6 +18,8 @@ It also carries presence notices: a process that subscribes to a user's channel 
 listened) start again. The notices of connections starting together go in one pipeline: one
 round trip each would hold the bounded pool's connections while the process is busy, and a
 crowd of connects (after a restart) lost a third of its notices to the pool's timeout.
+Likewise, the channels subscribed (or unsubscribed) together go in one SUBSCRIBE (or
+UNSUBSCRIBE) command.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ log = logging.getLogger("chat.fanout")
 RETRY_SECONDS = 0.5
 PRESENCE_CHANNEL = "chat:presence"
 NOTICES_PER_ROUND_TRIP = 1000
+CHANNELS_PER_COMMAND = 1000
 
 
 def channel_of(user_id: object) -> str:
@@ -70,10 +73,23 @@ class SupervisedRedisBackend(RedisBackend):
         self._on_presence = on_presence
         self._confirmed: set[str] = set()
         self._notices = Batcher(self._send_notices, NOTICES_PER_ROUND_TRIP)
+        self._subscriptions = Batcher(self._subscribe_all, CHANNELS_PER_COMMAND)
+        self._unsubscriptions = Batcher(self._unsubscribe_all, CHANNELS_PER_COMMAND)
 
     async def subscribe(self, channel: str) -> None:
-        await self._pubsub.subscribe(channel)
+        await self._subscriptions.submit(channel)
+
+    async def unsubscribe(self, channel: str) -> None:
+        await self._unsubscriptions.submit(channel)
+
+    async def _subscribe_all(self, channels: list[str]) -> list[None]:
+        await self._pubsub.subscribe(*channels)
         self._ready.set()
+        return [None] * len(channels)
+
+    async def _unsubscribe_all(self, channels: list[str]) -> list[None]:
+        await self._pubsub.unsubscribe(*channels)
+        return [None] * len(channels)
 
     def is_subscribed(self, channel: str) -> bool:
         """Whether Redis has confirmed this process's subscription to `channel`."""
