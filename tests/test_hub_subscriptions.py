@@ -58,6 +58,21 @@ async def published_until_seen(
     return False
 
 
+async def subscriber_counts_become(redis_url: str, channels: list[str], count: int) -> bool:
+    """Whether every channel has `count` subscribers, within a few seconds (Redis answers
+    this on another connection than the one subscribing)."""
+    client = aioredis.Redis.from_url(redis_url)
+    deadline = asyncio.get_running_loop().time() + 3.0
+    try:
+        while True:
+            counts = {n for _, n in await client.pubsub_numsub(*channels)}
+            if counts == {count} or asyncio.get_running_loop().time() > deadline:
+                return counts == {count}
+            await asyncio.sleep(0.05)
+    finally:
+        await client.aclose()
+
+
 async def test_another_process_reaches_a_users_connection(
     hubs: tuple[Hub, Hub], replay: ReplayService
 ) -> None:
@@ -107,19 +122,7 @@ async def test_a_connection_cancelled_while_subscribing_leaves_nothing_behind(
     attaching.cancel()
     await asyncio.gather(attaching, return_exceptions=True)
     assert here.connection_count() == 0
-    channel = channel_of(connection.user_id)
-    client = aioredis.Redis.from_url(redis_url)
-    try:
-        deadline = asyncio.get_running_loop().time() + 3.0
-        subscribers = -1
-        while asyncio.get_running_loop().time() < deadline:
-            [(_, subscribers)] = await client.pubsub_numsub(channel)
-            if subscribers == 0:
-                break
-            await asyncio.sleep(0.05)
-        assert subscribers == 0
-    finally:
-        await client.aclose()
+    assert await subscriber_counts_become(redis_url, [channel_of(connection.user_id)], 0)
 
 
 async def other_connections_work(stop: asyncio.Event) -> None:
@@ -160,21 +163,6 @@ async def test_every_connection_starting_in_a_crowd_is_announced(
         await observer.aclose()
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
     assert len(wanted - heard) == 0
-
-
-async def subscriber_counts_become(redis_url: str, channels: list[str], count: int) -> bool:
-    """Whether every channel has `count` subscribers, within a few seconds (Redis answers
-    this on another connection than the one subscribing)."""
-    client = aioredis.Redis.from_url(redis_url)
-    deadline = asyncio.get_running_loop().time() + 3.0
-    try:
-        while True:
-            counts = {n for _, n in await client.pubsub_numsub(*channels)}
-            if counts == {count} or asyncio.get_running_loop().time() > deadline:
-                return counts == {count}
-            await asyncio.sleep(0.05)
-    finally:
-        await client.aclose()
 
 
 async def test_a_crowd_is_subscribed_and_unsubscribed_channel_by_channel(
