@@ -86,11 +86,12 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
         await state.services.db.open()
         await state.hub.start()
         drain_on_signal(state.hub)
-        settle_collector()
+        young_collections = settle_collector()
         log.info("worker ready")
         try:
             yield
         finally:
+            young_collections.cancel()
             await state.hub.stop()
             await state.services.db.close()
 

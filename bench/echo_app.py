@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from psycopg_pool import AsyncConnectionPool
@@ -26,6 +26,9 @@ from app.batching import Batcher
 from app.collector import settle_collector
 from app.db.group_commit import IN_FLIGHT, MAX_BATCH
 from app.db.queries import parse_queries
+
+if TYPE_CHECKING:
+    import asyncio
 
 Scope = dict[str, Any]
 SQL = parse_queries(Path(__file__).with_name("floor.sql").read_text())
@@ -38,17 +41,8 @@ stores: Batcher[Stored, None] | None = None
 
 async def app(scope: Scope, receive: Any, send: Any) -> None:
     if scope["type"] == "lifespan":
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                await _open_database()
-                settle_collector()  # the floor's collector is set up as the chat's
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                if pool is not None:
-                    await pool.close()
-                await send({"type": "lifespan.shutdown.complete"})
-                return
+        await _lifespan(receive, send)
+        return
     if scope["type"] == "http":
         await send({"type": "http.response.start", "status": 200, "headers": []})
         await send({"type": "http.response.body", "body": b"ok"})
@@ -84,6 +78,23 @@ async def app(scope: Scope, receive: Any, send: Any) -> None:
             )
     finally:
         connections.pop(name, None)
+
+
+async def _lifespan(receive: Any, send: Any) -> None:
+    young_collections: asyncio.Task[None] | None = None
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await _open_database()
+            young_collections = settle_collector()  # the floor's collector is set up as the chat's
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            if young_collections is not None:
+                young_collections.cancel()
+            if pool is not None:
+                await pool.close()
+            await send({"type": "lifespan.shutdown.complete"})
+            return
 
 
 async def _open_database() -> None:
