@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import time
 import weakref
 from typing import TYPE_CHECKING
 
@@ -15,6 +16,7 @@ from app.collector import collect_young_generations
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
+    from typing import Any
 
 
 class Node:
@@ -34,7 +36,7 @@ def no_automatic_collections() -> Iterator[None]:
 
 
 async def freed_while_collecting(ref: Callable[[], object], middle_every: int) -> bool:
-    clock = asyncio.create_task(collect_young_generations(0.001, middle_every))
+    clock = asyncio.create_task(collect_young_generations(0.001, middle_every, 0.001))
     try:
         for _ in range(500):
             await asyncio.sleep(0.002)
@@ -65,3 +67,36 @@ async def test_a_cycle_that_outlived_one_collection_is_freed_by_the_middle_ones(
     gc.collect(0)
     assert ref() is not None  # collections of generation 0 alone no longer look at it
     assert await freed_while_collecting(ref, middle_every=3)
+
+
+async def collections_in(seconds: float, *, busy: bool) -> int:
+    """How many collections the clock makes in `seconds` (10 ms, 100 ms when idle), with the
+    event loop's thread busy (spinning, yielding every 2 ms) or idle."""
+    count = 0
+
+    def counted(phase: str, _: dict[str, Any]) -> None:
+        nonlocal count
+        count += phase == "start"
+
+    gc.callbacks.append(counted)
+    clock = asyncio.create_task(collect_young_generations(0.01, 10, 0.1))
+    try:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            if busy:
+                spin_until = time.perf_counter() + 0.002
+                while time.perf_counter() < spin_until:
+                    pass
+            await asyncio.sleep(0 if busy else 0.01)
+    finally:
+        clock.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await clock
+        gc.callbacks.remove(counted)
+    return count
+
+
+@pytest.mark.usefixtures("no_automatic_collections")
+async def test_the_clock_slows_down_while_the_worker_is_idle() -> None:
+    assert await collections_in(0.5, busy=False) <= 7  # the first tick, then one per 100 ms
+    assert await collections_in(0.5, busy=True) >= 20  # about one per 10 ms
