@@ -22,6 +22,15 @@ async def test_hits_at_once_are_each_counted_and_shared_between_processes(redis_
     assert await processes[0].hit(uuid.uuid4()) is None  # another user's window is their own
 
 
+async def test_a_refunded_hit_makes_room_for_one_more(redis_url: str) -> None:
+    processes = [MessageRateLimiter("3/minute", redis_url) for _ in range(2)]
+    user = uuid.uuid4()
+    assert [await processes[0].hit(user) for _ in range(3)] == [None, None, None]
+    await processes[1].refund(user)  # the window is shared: any process may refund
+    assert await processes[0].hit(user) is None
+    assert await processes[1].hit(user) is not None
+
+
 async def test_a_redis_that_lost_its_scripts_still_counts(redis_url: str) -> None:
     limiter = MessageRateLimiter("5/minute", redis_url)
     user = uuid.uuid4()
@@ -69,3 +78,13 @@ def test_the_local_window_forgets_users_with_no_hit_left() -> None:
 def test_a_local_window_of_zero_allows_nothing() -> None:
     window = LocalWindow(parse("0/minute"), Clock())
     assert window.hit("a") == 60
+
+
+def test_the_local_window_takes_a_refund() -> None:
+    window = LocalWindow(parse("2/minute"), Clock())
+    assert [window.hit("a"), window.hit("a")] == [None, None]
+    window.refund("a")
+    window.refund("b")  # nothing counted for b: nothing to take back
+    assert window.hit("a") is None
+    assert window.hit("a") is not None
+    assert [window.hit("b") is None for _ in range(3)] == [True, True, False]

@@ -58,13 +58,15 @@ class MessagingService:
             )
         if recipient_id is not None:
             canonical_pair(sender_id, recipient_id)
-        if client_message_id is not None:
-            earlier = await self._earlier_send(sender_id, client_message_id)
-            if earlier is not None:
-                return earlier
+        # A resend does not count against the limit. Most sends are not resends, so they are
+        # counted first and written at once; the rare resend is refunded once the write has
+        # found the original, and one refused by the limit is looked up before refusing it.
         retry_after = await self._limiter.hit(sender_id)
         if retry_after is not None:
-            raise RateLimited(retry_after)
+            earlier = await self._earlier_send(sender_id, client_message_id)
+            if earlier is None:
+                raise RateLimited(retry_after)
+            return earlier
         stored = await self._sends.send(
             SendRequest(sender_id, content, recipient_id, conversation_id, client_message_id)
         )
@@ -73,6 +75,8 @@ class MessagingService:
             async with self._db.connection() as conn:
                 await require_participant(conn, conversation_id, sender_id)
             raise AssertionError("unreachable: the sender is a participant")
+        if not stored.is_new:
+            await self._limiter.refund(sender_id)
         if stored.recipient_seq is not None:
             await self._publisher.publish(
                 RECEIVED,
@@ -84,7 +88,9 @@ class MessagingService:
             )
         return Sent(stored.message, stored.sender_seq, stored.is_new, stored.created_conversation)
 
-    async def _earlier_send(self, sender_id: UUID, client_message_id: str) -> Sent | None:
+    async def _earlier_send(self, sender_id: UUID, client_message_id: str | None) -> Sent | None:
+        if client_message_id is None:
+            return None
         async with self._db.connection() as conn:
             stored = await messages.message_by_client_message_id(conn, sender_id, client_message_id)
         return None if stored is None else Sent(stored.message, stored.sender_seq, created=False)

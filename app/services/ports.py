@@ -35,3 +35,7 @@ class RateLimiter(Protocol):
     async def hit(self, user_id: UUID) -> int | None:
         """Counts one message; None when allowed, else the seconds to wait."""
         ...
+
+    async def refund(self, user_id: UUID) -> None:
+        """Takes back one counted message (it was a resend)."""
+        ...

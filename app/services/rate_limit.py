@@ -55,6 +55,18 @@ class MessageRateLimiter:
                 log.warning("rate limit storage unavailable, counting locally: %s", exc)
         return self._local.hit(key)
 
+    async def refund(self, user_id: UUID) -> None:
+        """Takes back one counted message: the send was a resend, which does not count."""
+        key = str(user_id)
+        if self._shared is not None:
+            try:
+                await self._shared.refund(key)
+            except StorageError as exc:
+                log.warning("rate limit storage unavailable, refunding locally: %s", exc)
+            else:
+                return
+        self._local.refund(key)
+
 
 class LocalWindow:
     """A moving window in this process: a hit is allowed while fewer than `item.amount` hits
@@ -80,6 +92,11 @@ class LocalWindow:
             return max(1, math.ceil(free_at - now))
         hits.append(now)
         return None
+
+    def refund(self, key: str) -> None:
+        hits = self._hits.get(key)
+        if hits:
+            hits.pop()
 
     def keys(self) -> int:
         return len(self._hits)
@@ -112,12 +129,23 @@ class SharedWindow:
             return None
         return _retry_after(await self._limiter.get_window_stats(self._item, NAMESPACE, key))
 
+    async def refund(self, key: str) -> None:
+        """Drops the newest hit of the key's window (limits keeps it as a list, newest first)."""
+        try:
+            await self._redis.lpop(self._redis_key(key))
+        except RedisError as exc:
+            raise StorageError(exc) from exc
+
+    def _redis_key(self, key: str) -> str:
+        bridge = cast("RedispyBridge", self._storage.bridge)  # implementation="redispy"
+        return bridge.prefixed_key(self._item.key_for(NAMESPACE, key))
+
     async def _acquire(self, keys: list[str]) -> list[bool]:
         """What `MovingWindowRateLimiter.hit` does for one key, for each of `keys` in turn, in
         one round trip."""
         bridge = cast("RedispyBridge", self._storage.bridge)  # implementation="redispy"
         script = bridge.lua_acquire_moving_window
-        redis_keys = [bridge.prefixed_key(self._item.key_for(NAMESPACE, key)) for key in keys]
+        redis_keys = [self._redis_key(key) for key in keys]
         args = (time.time(), self._item.amount, self._item.get_expiry(), 1)
         try:
             results = await self._run_script(script.sha, redis_keys, args)
