@@ -7,6 +7,7 @@ moving window, as the contract allows, and goes back to Redis on the next call t
 That window is ours, not limits' MemoryStorage: after every hit, that storage walks all its
 keys, each through a thread (`asyncio.to_thread`), which at a few hundred sends a second over
 a few hundred users took more of the worker's CPU than the rest of the send path.
+A send found to be a resend (which does not count) is taken back with `refund`.
 """
 
 from __future__ import annotations
