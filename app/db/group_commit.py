@@ -15,8 +15,11 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from psycopg_pool import PoolTimeout
+
 from app.batching import Batcher
 from app.db.messages import SendRequest, Stored, send_message, send_messages
+from app.domain.errors import Unavailable
 
 if TYPE_CHECKING:
     from app.db.pool import Database
@@ -44,9 +47,24 @@ class GroupCommit:
         try:
             async with self._db.connection() as conn:
                 return list(await send_messages(conn, batch))
-        except Exception as exc:  # one send failed and took the batch's transaction along
+        except Exception as exc:
+            if isinstance(exc, Unavailable) and isinstance(exc.__cause__, PoolTimeout):
+                return [exc] * len(batch)  # no connection within the timeout: none for each
             log.info("batch of %d failed (%s); writing its sends one by one", len(batch), exc)
-            return [await self._write_alone(request) for request in batch]
+            return await self._write_one_by_one(batch)
+
+    async def _write_one_by_one(self, batch: list[SendRequest]) -> list[Outcome]:
+        """Each send alone, so that one bad send fails only itself. Once the database does
+        not answer, the rest get that answer at once: each would wait out the pool's timeout
+        in turn, and the last of a batch of 20 would hear back after minutes."""
+        outcomes: list[Outcome] = []
+        for request in batch:
+            outcome = await self._write_alone(request)
+            outcomes.append(outcome)
+            if isinstance(outcome, Unavailable):
+                outcomes.extend([outcome] * (len(batch) - len(outcomes)))
+                break
+        return outcomes
 
     async def _write_alone(self, request: SendRequest) -> Outcome:
         try:

@@ -66,7 +66,9 @@ class LiveClient:
             self.ready.set()
         ref = frame.get("ref")
         if ref is not None and ref in self._pending and event in ("reply", "error"):
-            self._pending.pop(ref).set_result(frame)
+            future = self._pending.pop(ref)
+            if not future.done():  # its request may have timed out meanwhile
+                future.set_result(frame)
         seq = frame.get("seq")
         if seq is None or event == "reply":
             if event == "reply" and seq is not None and seq > self.last_seq:
