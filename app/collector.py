@@ -43,11 +43,11 @@ async def collect_young_generations(
 ) -> None:
     ticks = 0
     wait = every_seconds
-    busy_until_now = time.thread_time()
+    cpu_seen = time.thread_time()  # the event loop's thread's CPU time, at the last tick
     while True:
         await asyncio.sleep(wait)
-        busy = time.thread_time() - busy_until_now
-        busy_until_now += busy
+        busy = time.thread_time() - cpu_seen
+        cpu_seen += busy
         wait = idle_every_seconds if busy < wait * IDLE_BELOW else every_seconds
         ticks += 1
         gc.collect(1 if ticks % middle_every == 0 else 0)

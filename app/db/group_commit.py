@@ -56,7 +56,7 @@ class GroupCommit:
     async def _write_one_by_one(self, batch: list[SendRequest]) -> list[Outcome]:
         """Each send alone, so that one bad send fails only itself. Once the database does
         not answer, the rest get that answer at once: each would wait out the pool's timeout
-        in turn, and the last of a batch of 20 would hear back after minutes."""
+        in turn, and the last of a batch of 20 would hear back after 100 s."""
         outcomes: list[Outcome] = []
         for request in batch:
             outcome = await self._write_alone(request)
