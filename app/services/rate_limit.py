@@ -122,6 +122,7 @@ class SharedWindow:
             wrap_exceptions=True,
             connection_pool=pool,  # type: ignore[arg-type] # documented, not annotated
         )
+        self._bridge = cast("RedispyBridge", self._storage.bridge)  # implementation="redispy"
         self._limiter = MovingWindowRateLimiter(self._storage)
         self._hits: Batcher[str, bool] = Batcher(self._acquire, MAX_BATCH)
 
@@ -138,14 +139,12 @@ class SharedWindow:
             raise StorageError(exc) from exc
 
     def _redis_key(self, key: str) -> str:
-        bridge = cast("RedispyBridge", self._storage.bridge)  # implementation="redispy"
-        return bridge.prefixed_key(self._item.key_for(NAMESPACE, key))
+        return self._bridge.prefixed_key(self._item.key_for(NAMESPACE, key))
 
     async def _acquire(self, keys: list[str]) -> list[bool]:
         """What `MovingWindowRateLimiter.hit` does for one key, for each of `keys` in turn, in
         one round trip."""
-        bridge = cast("RedispyBridge", self._storage.bridge)  # implementation="redispy"
-        script = bridge.lua_acquire_moving_window
+        script = self._bridge.lua_acquire_moving_window
         redis_keys = [self._redis_key(key) for key in keys]
         args = (time.time(), self._item.amount, self._item.get_expiry(), 1)
         try:
