@@ -120,8 +120,8 @@ class _LoadClient(Client):
         self.key = key
 
     def on_text(self, payload: memoryview) -> None:
-        if self.recorder.frame(payload, self.key) == "session:ready" and not self.ready.done():
-            self.ready.set_result(None)
+        if self.recorder.frame(payload, self.key) == "session:ready":
+            self.session_ready()
 
 
 class _Start:

@@ -53,7 +53,7 @@ def decode_frame(payload: bytes | memoryview) -> Frame:
 
 class Client(WSListener):
     """A connection's listener: `on_text` gets each text frame; a server's close is answered
-    and its code kept; `ready` is set by the caller when its session is live."""
+    and its code kept; a subclass calls `session_ready` when its session is live."""
 
     def __init__(self) -> None:
         self.transport: WSTransport | None = None
@@ -74,6 +74,10 @@ class Client(WSListener):
     def on_ws_disconnected(self, transport: WSTransport) -> None:  # noqa: ARG002
         if not self.ready.done():
             self.ready.set_exception(ConnectionError("closed before the session was ready"))
+
+    def session_ready(self) -> None:
+        if not self.ready.done():
+            self.ready.set_result(None)
 
     def on_text(self, payload: memoryview) -> None:
         raise NotImplementedError
@@ -119,8 +123,7 @@ class BacklogCounter(Client):
 
     def on_text(self, payload: memoryview) -> None:
         if decode_frame(payload).event == "session:ready":
-            if not self.ready.done():
-                self.ready.set_result(None)
+            self.session_ready()
         else:
             self.count += 1
 
