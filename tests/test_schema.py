@@ -10,6 +10,7 @@ import psycopg
 import pytest
 from psycopg._queries import MAX_CACHED_STATEMENT_LENGTH
 
+from app.db.messages import SendRequest
 from app.db.migrate import migrate, migration_files
 from app.db.queries import SQL, SQL_DIR, compact, parse_queries
 from tests.support.accounts import insert_user_pair
@@ -98,3 +99,31 @@ def test_constraints_hold(database_url: str) -> None:
             )
         with pytest.raises(psycopg.errors.UniqueViolation), conn.transaction():
             conn.execute("INSERT INTO users (username, password_hash) VALUES ('CONSTRAINT_A', 'x')")
+
+
+def test_a_deleted_user_takes_their_conversations_messages_and_log(database_url: str) -> None:
+    with psycopg.connect(database_url) as conn, conn.transaction(force_rollback=True):
+        gone, stays = insert_user_pair(conn, "deleted")
+        third = conn.execute(
+            SQL["insert_user"], {"username": "deleted_c", "password_hash": "unused"}
+        ).fetchone()
+        assert third is not None
+        for sender, recipient in ((gone, stays), (stays, gone), (stays, third[0])):
+            conn.execute(
+                SQL["send_message"], SendRequest(sender, "hello", recipient_id=recipient).params()
+            )
+
+        conn.execute("DELETE FROM users WHERE id = %s", (gone,))
+
+        def count(query: str, user: object) -> int:
+            row = conn.execute(query, (user, user)).fetchone()
+            assert row is not None
+            return int(row[0])
+
+        messages = "SELECT count(*) FROM messages WHERE sender_id = %s OR recipient_id = %s"
+        log = "SELECT count(*) FROM outbox WHERE user_id = %s OR user_id = %s"
+        conversations = (
+            "SELECT count(*) FROM conversations WHERE participant1_id = %s OR participant2_id = %s"
+        )
+        assert [count(q, gone) for q in (messages, log, conversations)] == [0, 0, 0]
+        assert [count(q, third[0]) for q in (messages, log, conversations)] == [1, 1, 1]
