@@ -87,10 +87,12 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
         await state.hub.start()
         drain_on_signal(state.hub)
         young_collections = settle_collector()
+        search_merges = asyncio.get_running_loop().create_task(state.services.search.keep_merging())
         log.info("worker ready")
         try:
             yield
         finally:
+            search_merges.cancel()
             young_collections.cancel()
             await state.hub.stop()
             await state.services.db.close()

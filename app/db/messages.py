@@ -23,6 +23,8 @@ MESSAGE_COLUMNS = 10
 # How many of a user's newest sent (and received) messages search reads before it turns to the
 # full-text index: bounds a common word's cost (about 10 ms here) and a rarer one's index reads.
 SEARCH_SCANNED = 30_000
+# The advisory lock that lets one connection at a time merge the search index's pending list.
+SEARCH_MERGE_LOCK_KEY = 0x53524348  # "SRCH"
 
 
 def message_from_row(row: Sequence[Any]) -> Message:
@@ -171,3 +173,11 @@ async def search_messages(  # noqa: PLR0913 - the page, and the window tests shr
     rows = await cur.fetchall()
     total = int(rows[0][MESSAGE_COLUMNS]) if rows else 0
     return [message_from_row(row) for row in rows], total
+
+
+async def merge_search_pending(conn: Conn) -> int | None:
+    """Merges the search index's pending list into the index: how many of its pages that
+    emptied, or None when another connection was merging it."""
+    cur = await conn.execute(SQL["merge_search_pending"], {"key": SEARCH_MERGE_LOCK_KEY})
+    row = await cur.fetchone()
+    return None if row is None or row[0] is None else int(row[0])
