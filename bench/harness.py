@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import queue
 import subprocess
 import sys
 import time
@@ -12,7 +13,7 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import psutil
@@ -33,6 +34,9 @@ from bench.loadgen import (
 from tests.support.accounts import token_for
 from tests.support.server import ChatServer
 from tests.support.services import ADMIN_URL, REDIS_URL, free_port, with_database
+
+if TYPE_CHECKING:
+    from multiprocessing.pool import AsyncResult
 
 SEED = parse_queries((Path(__file__).with_name("seed.sql")).read_text())
 GENERATORS = 2
@@ -286,7 +290,7 @@ def drive(
         ]
         pending = pool.map_async(run_plan, plans)
         for _ in plans:  # the barrier: every client connected (or given up on)
-            ready.get(timeout=CONNECT_TIMEOUT_S + 60)
+            _wait_until_live(ready, pending)
         start_at = time.monotonic_ns() + START_DELAY_NS
         for _ in plans:
             go.put(start_at)
@@ -301,6 +305,22 @@ def drive(
         rss = measured.rss_bytes() if measured else 0
         results: list[LoadResult] = pending.get(timeout=duration_s + drain_s + 120)
     return summarize(results, rate, len(clients), duration_s, cpu / wall * 100, rss, other_cpu)
+
+
+def _wait_until_live(ready: queue.Queue[None], pending: AsyncResult[Any]) -> None:
+    """One generator's word that its clients are live. A client gives up after at most two
+    of CONNECT_TIMEOUT_S (the handshake, then session:ready); a generator that ended before
+    its word raises its own error here, not an empty queue minutes later."""
+    deadline = time.monotonic() + 2 * CONNECT_TIMEOUT_S + 60
+    while True:
+        try:
+            return ready.get(timeout=1)
+        except queue.Empty:
+            if pending.ready():
+                pending.get()  # raises the generator's error
+                raise RuntimeError("a load generator ended before its clients were live") from None
+            if time.monotonic() > deadline:
+                raise
 
 
 def summarize(
