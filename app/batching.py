@@ -48,11 +48,7 @@ class Batcher(Generic[T, R]):
         while self._pending:
             batch = self._pending[: self._max_batch]
             del self._pending[: len(batch)]
-            outcomes: Sequence[R | Exception]
-            try:
-                outcomes = await self._run([item for item, _ in batch])
-            except Exception as exc:
-                outcomes = [exc] * len(batch)
+            outcomes = await self._outcomes([item for item, _ in batch])
             for (_, future), outcome in zip(batch, outcomes, strict=True):
                 if future.done():  # its caller gave up
                     continue
@@ -60,3 +56,14 @@ class Batcher(Generic[T, R]):
                     future.set_exception(outcome)
                 else:
                     future.set_result(outcome)
+
+    async def _outcomes(self, items: list[T]) -> Sequence[R | Exception]:
+        """One outcome per item, whatever `run` does: else some callers would wait forever."""
+        try:
+            outcomes = await self._run(items)
+        except Exception as exc:
+            return [exc] * len(items)
+        if len(outcomes) != len(items):
+            mismatch = RuntimeError(f"{len(outcomes)} outcomes for a batch of {len(items)}")
+            return [mismatch] * len(items)
+        return outcomes

@@ -89,3 +89,14 @@ async def test_a_call_right_after_a_batch_finishes_is_run() -> None:
         return [await batcher.submit(i) for i in range(3)]
 
     assert await asyncio.wait_for(one_after_another(), timeout=1) == [0, 2, 4]
+
+
+async def test_a_run_that_answers_for_too_few_fails_every_caller_instead_of_hanging() -> None:
+    async def forgets_the_last(items: list[int]) -> list[int | Exception]:
+        return [2 * i for i in items[:-1]]
+
+    batcher = Batcher(forgets_the_last, max_batch=10)
+    outcomes = await asyncio.wait_for(
+        asyncio.gather(*(batcher.submit(i) for i in (1, 2)), return_exceptions=True), timeout=10
+    )
+    assert [type(o) for o in outcomes] == [RuntimeError, RuntimeError]
