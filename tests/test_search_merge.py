@@ -16,7 +16,12 @@ from app.db.pool import Database
 from app.db.queries import SQL
 from app.services.search import SearchService
 from tests.support.accounts import insert_user_pair
-from tests.support.services import create_database, drop_database, migrated_database
+from tests.support.services import (
+    create_database,
+    drop_database,
+    free_port,
+    migrated_database,
+)
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
@@ -108,7 +113,7 @@ async def test_the_clock_merges_what_sends_add(database_url: str) -> None:
 
 
 async def test_the_clock_keeps_going_while_the_database_is_away() -> None:
-    db = Database("postgresql://postgres@127.0.0.1:1/nowhere", timeout=0.05)
+    db = Database(f"postgresql://postgres@127.0.0.1:{free_port()}/nowhere", timeout=0.05)
     await db.open()
     search = CountingSearch(db)
     clock = asyncio.create_task(search.keep_merging(every_seconds=0.01))
