@@ -14,6 +14,7 @@ from app.config import load_settings
 from app.db.pool import Database
 from app.domain.rules import MAX_BODY_BYTES
 from app.interfaces.core import ChatPlugin
+from app.interfaces.correlation import correlation_middleware
 from app.interfaces.state import AppState
 from app.interfaces.ws.server_send import keep_server_send
 from app.logs import configure_logging
@@ -101,4 +102,4 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
         plugins=[ChatPlugin()], lifespan=[lifespan], request_max_body_size=MAX_BODY_BYTES
     )
     app.state.chat = state
-    return keep_server_send(app)
+    return correlation_middleware(keep_server_send(app))

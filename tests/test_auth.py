@@ -174,6 +174,24 @@ async def test_correlation_id_is_echoed_and_in_errors(http: httpx.AsyncClient) -
     assert response.json()["correlationId"] == "trace-123"
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "status", "code"),
+    [
+        ("GET", "/no/such/path", 404, "NOT_FOUND"),
+        ("DELETE", "/users/me", 405, "METHOD_NOT_ALLOWED"),
+    ],
+)
+async def test_a_request_no_route_takes_has_a_correlation_id(
+    http: httpx.AsyncClient, method: str, path: str, status: int, code: str
+) -> None:
+    response = await http.request(method, path)
+    assert response.status_code == status
+    body = response.json()
+    assert body["code"] == code
+    assert body["correlationId"] == response.headers["x-correlation-id"]
+    assert len(body["correlationId"]) == 32
+
+
 async def test_oversized_body_is_413(http: httpx.AsyncClient) -> None:
     body = json.dumps({"username": "x" * 70_000, "password": PASSWORD})
     response = await http.post(

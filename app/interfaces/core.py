@@ -1,6 +1,7 @@
 """The one plugin that wires the HTTP surface: controllers, the WebSocket, dependencies,
-error mapping, correlation ids and the OpenAPI docs. (The body limit is a constructor
-argument of Litestar: see app.asgi.)"""
+error mapping and the OpenAPI docs. (The body limit is a constructor argument of Litestar,
+and correlation ids wrap the whole app, so that a request no route matches has one too:
+see app.asgi.)"""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from litestar.plugins import InitPluginProtocol
 
-from app.interfaces.correlation import correlation_middleware
 from app.interfaces.errors import exception_to_http_response
 from app.interfaces.http.auth import AuthController
 from app.interfaces.http.conversations import ConversationController
@@ -42,7 +42,6 @@ class ChatPlugin(InitPluginProtocol):
         )
         app_config.dependencies.update(DEPENDENCIES)
         app_config.exception_handlers[Exception] = exception_to_http_response
-        app_config.middleware.insert(0, correlation_middleware)
         app_config.logging_config = None  # app.logs configures JSON lines for everything
         app_config.openapi_config = OpenAPIConfig(
             title="Chat API",
