@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import base64
 import json
+import socket
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 import jwt
 import pytest
 
 from tests.support.clients import PASSWORD, User, register
+from tests.support.server import ChatServer
 from tests.support.services import SECRET
 
 
@@ -190,6 +193,32 @@ async def test_a_request_no_route_takes_has_a_correlation_id(
     assert body["code"] == code
     assert body["correlationId"] == response.headers["x-correlation-id"]
     assert len(body["correlationId"]) == 32
+
+
+def test_a_client_that_leaves_mid_body_is_logged_as_gone_not_as_an_error(
+    database_url: str, redis_url: str, tmp_path: Path
+) -> None:
+    chat = ChatServer(database_url=database_url, redis_url=redis_url, cwd=tmp_path).start()
+    assert chat.log_path is not None
+    try:
+        with socket.create_connection(("127.0.0.1", chat.port)) as client:
+            client.sendall(
+                b"POST /auth/register HTTP/1.1\r\nHost: chat\r\n"
+                b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+                b'{"username": "half'
+            )
+        deadline = time.monotonic() + 10
+        while "/auth/register" not in chat.log_path.read_text() and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        chat.stop()
+    lines = [json.loads(line) for line in chat.log_path.read_text().splitlines() if line[:1] == "{"]
+    gone = [line for line in lines if line["event"] == "client left before its request was read"]
+    assert [line["level"] for line in gone] == ["info"]
+    assert not [line for line in lines if line["level"] == "error"]
+    request = next(line for line in lines if line.get("path") == "/auth/register")
+    assert request["status"] == 400
+    assert request["correlation_id"] == gone[0]["correlation_id"]
 
 
 async def test_oversized_body_is_413(http: httpx.AsyncClient) -> None:

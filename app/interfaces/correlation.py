@@ -1,4 +1,5 @@
-"""Correlation ids: one per request, in its log line, its error body and its response header."""
+"""Correlation ids: one per request, in its log line, its error body and its response header;
+and whether the client left before its request was read (the server's `http.disconnect`)."""
 
 from __future__ import annotations
 
@@ -12,13 +13,14 @@ from typing import TYPE_CHECKING, Any
 from litestar.enums import ScopeType
 
 if TYPE_CHECKING:
-    from litestar.types import ASGIApp, Message, Receive, Scope, Send
+    from litestar.types import ASGIApp, Message, Receive, ReceiveMessage, Scope, Send
 
 HEADER = b"x-correlation-id"
 _VALID = re.compile(rb"^[A-Za-z0-9._-]{1,64}$")
 current_correlation_id: contextvars.ContextVar[str] = contextvars.ContextVar(
     "correlation_id", default="-"
 )
+client_left: contextvars.ContextVar[bool] = contextvars.ContextVar("client_left", default=False)
 access_log = logging.getLogger("chat.access")
 
 
@@ -36,8 +38,15 @@ def correlation_middleware(app: ASGIApp) -> ASGIApp:
         given = dict(scope["headers"]).get(HEADER, b"")
         correlation_id = given.decode() if _VALID.match(given) else new_correlation_id()
         current_correlation_id.set(correlation_id)
+        client_left.set(False)
         started = time.perf_counter()
         status: dict[str, Any] = {"code": 500}
+
+        async def receive_noting_departure() -> ReceiveMessage:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                client_left.set(True)
+            return message
 
         async def send_with_header(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -49,7 +58,7 @@ def correlation_middleware(app: ASGIApp) -> ASGIApp:
             await send(message)
 
         try:
-            await app(scope, receive, send_with_header)
+            await app(scope, receive_noting_departure, send_with_header)
         finally:
             access_log.info(
                 "request",

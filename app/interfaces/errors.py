@@ -11,7 +11,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
 from app.domain.errors import ChatError, RateLimited
-from app.interfaces.correlation import current_correlation_id
+from app.interfaces.correlation import client_left, current_correlation_id
 
 log = logging.getLogger("chat.errors")
 
@@ -69,6 +69,12 @@ def exception_to_http_response(_: Request[Any, Any, Any], exc: Exception) -> Res
     if isinstance(exc, HTTPException) and exc.status_code < 500:
         code = CODE_OF_STATUS.get(exc.status_code, "VALIDATION_ERROR")
         return error_response(code, exc.detail)
+    if client_left.get():  # reading its body failed because it was gone: not our error
+        log.info(
+            "client left before its request was read",
+            extra={"correlation_id": current_correlation_id.get()},
+        )
+        return error_response("VALIDATION_ERROR", "the request ended before its body")
     log.error(
         "unhandled error", exc_info=exc, extra={"correlation_id": current_correlation_id.get()}
     )
