@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 import threading
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -99,6 +102,27 @@ def test_constraints_hold(database_url: str) -> None:
             )
         with pytest.raises(psycopg.errors.UniqueViolation), conn.transaction():
             conn.execute("INSERT INTO users (username, password_hash) VALUES ('CONSTRAINT_A', 'x')")
+
+
+def test_message_ids_are_uuid_v7_in_the_order_messages_were_stored(database_url: str) -> None:
+    """Time-ordered ids put each insert into the newest leaves of messages_pkey."""
+    with psycopg.connect(database_url) as conn, conn.transaction(force_rollback=True):
+        sender, recipient = insert_user_pair(conn, "v7ids")
+        for n in range(4):
+            conn.execute(
+                SQL["send_message"], SendRequest(sender, f"m{n}", recipient_id=recipient).params()
+            )
+            time.sleep(0.002)  # a new millisecond: within one, the random bits decide the order
+        rows = conn.execute(
+            "SELECT id, created_at FROM messages WHERE sender_id = %s ORDER BY position", (sender,)
+        ).fetchall()
+    ids = [row[0] for row in rows]
+    assert [i.version for i in ids] == [7, 7, 7, 7]
+    assert [i.variant for i in ids] == [uuid.RFC_4122] * 4
+    assert ids == sorted(ids)
+    for id_, created_at in rows:
+        stamped = datetime.fromtimestamp((id_.int >> 80) / 1000, tz=UTC)
+        assert abs(stamped - created_at) < timedelta(seconds=5)
 
 
 def test_a_deleted_user_takes_their_conversations_messages_and_log(database_url: str) -> None:
