@@ -184,7 +184,7 @@ async def test_correlation_id_is_echoed_and_in_errors(http: httpx.AsyncClient) -
         ("DELETE", "/users/me", 405, "METHOD_NOT_ALLOWED"),
     ],
 )
-async def test_a_request_no_route_takes_has_a_correlation_id(
+async def test_a_request_no_route_matches_has_a_correlation_id(
     http: httpx.AsyncClient, method: str, path: str, status: int, code: str
 ) -> None:
     response = await http.request(method, path)
