@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import psutil
 
 from bench import scenarios
+from bench.db_cost import speed_check
 from bench.harness import drop_database, fresh_database, settle
 from bench.report import write_report
 
@@ -53,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         },
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
     }
+    speed = {"at_start": speed_check()}
     name, url = fresh_database()
     try:
         steps: list[tuple[str, Callable[[], object]]] = [
@@ -78,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"bench: {key} {time.monotonic() - began:.1f} s", file=sys.stderr, flush=True)
     finally:
         drop_database(name)
+    speed["at_end"] = speed_check()
+    results["machine"]["database_speed"] = speed
     seconds = round(time.time() - started, 1)
     results["seconds"] = seconds
     RESULTS.mkdir(exist_ok=True)
@@ -89,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
             "command": f"{results['command']} --only {' '.join(args.only)}",
             "started": results["started"],
             "seconds": seconds,
+            "database_speed": speed,
         }
         scenarios_run = {key: results[key] for key in wanted if key in results}
         results = {**earlier, **scenarios_run, "reruns": [*earlier.get("reruns", []), rerun]}

@@ -224,6 +224,20 @@ def _history_section(results: dict[str, Any]) -> list[str]:
     ]
 
 
+def _database_speed(run: dict[str, Any]) -> str:
+    """The machine's speed for the database around a run (`bench.db_cost.speed_check`)."""
+    speed = run.get("database_speed")
+    if speed is None:  # results from before the check was run
+        return ""
+    start, end = speed["at_start"], speed["at_end"]
+    return (
+        "PostgreSQL's CPU per send, lone / in batches of 32 (`bench.db_cost`, the machine's speed"
+        f" for the database): {start['lone_send_postgres_cpu_ms']} / "
+        f"{start['batch_32_postgres_cpu_ms']} ms before the scenarios, "
+        f"{end['lone_send_postgres_cpu_ms']} / {end['batch_32_postgres_cpu_ms']} ms after."
+    )
+
+
 def write_report(results: dict[str, Any], directory: Path, stem: str) -> None:
     latency_png, throughput_png = f"{stem}-latency.png", f"{stem}-throughput.png"
     _plot_latency(results, directory / latency_png)
@@ -234,14 +248,14 @@ def write_report(results: dict[str, Any], directory: Path, stem: str) -> None:
         f"Command: `{results['command']}`, started {results['started']}, took {results['seconds']} s.",
         *(
             f"Then `{rerun['command']}`, started {rerun['started']}, took {rerun['seconds']} s:"
-            " its scenarios replace the first run's."
+            f" its scenarios replace the first run's. {_database_speed(rerun)}".rstrip()
             for rerun in results.get("reruns", [])
         ),
         (
             f"Machine: {results['machine']['cpus']} CPUs, {results['machine']['memory_gib']} GiB, "
             f"Python {results['machine']['python']}; server, PostgreSQL, Redis and the load "
-            "generator share it."
-        ),
+            f"generator share it. {_database_speed(results['machine'])}"
+        ).rstrip(),
         "Latency is measured from each message's intended send time (open loop), sender to recipient.",
         "",
         f"![latency vs rate]({latency_png}) ![throughput vs workers]({throughput_png})",
