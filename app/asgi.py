@@ -9,35 +9,35 @@ from typing import TYPE_CHECKING
 
 from litestar import Litestar
 
-from app.collector import settle_collector
-from app.config import load_settings
 from app.db.pool import Database
 from app.domain.rules import MAX_BODY_BYTES
 from app.interfaces.core import ChatPlugin
 from app.interfaces.correlation import correlation_middleware
 from app.interfaces.state import AppState
 from app.interfaces.ws.server_send import keep_server_send
-from app.logs import configure_logging
-from app.realtime.hub import Hub
+from app.lib.collector import settle_collector
+from app.lib.logs import configure_logging
+from app.lib.settings import load_settings
+from app.realtime.runtime import Realtime
 from app.realtime.typing import TypingTracker
+from app.server.granian import DRAIN_SIGNAL
 from app.services.accounts import AccountService
 from app.services.container import Services
 from app.services.conversations import ConversationService
 from app.services.health import HealthService
 from app.services.messaging import MessagingService
-from app.services.rate_limit import MessageRateLimiter
+from app.services.outbox import OutboxService
 from app.services.receipts import ReceiptService
-from app.services.replay import ReplayService
 from app.services.search import SearchService
 from app.services.tokens import TokenService
-from app.serving import DRAIN_SIGNAL
+from app.stores.rate_limits import MessageRateLimiter
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
     from litestar.types import ASGIApp
 
-    from app.config import Settings
+    from app.lib.settings import Settings
 
 log = logging.getLogger("chat.app")
 
@@ -46,8 +46,9 @@ def build_state(settings: Settings) -> AppState:
     assert settings.database_url is not None  # noqa: S101 - the CLI resolves the embedded URL
     assert settings.jwt_secret is not None  # noqa: S101 - the CLI resolves the embedded secret
     db = Database(settings.database_url)
-    replay = ReplayService(db)
-    hub = Hub(settings.redis_url, replay, settings.delivery_check_seconds)
+    outbox = OutboxService(db)
+    realtime = Realtime(settings.redis_url, outbox, settings.delivery_check_seconds)
+    hub = realtime.hub
     conversations = ConversationService(db)
     services = Services(
         db=db,
@@ -58,19 +59,20 @@ def build_state(settings: Settings) -> AppState:
             db, MessageRateLimiter(settings.rate_limit, settings.redis_url), hub
         ),
         receipts=ReceiptService(db, hub),
-        replay=replay,
+        outbox=outbox,
         search=SearchService(db),
     )
-    return AppState(services, hub, TypingTracker(hub, conversations), settings.allowed_origins)
+    typing = TypingTracker(hub, conversations)
+    return AppState(services, realtime, typing, settings.allowed_origins)
 
 
-def drain_on_signal(hub: Hub) -> None:
+def drain_on_signal(realtime: Realtime) -> None:
     """The serving process asks each worker to drain with DRAIN_SIGNAL before stopping it."""
     loop = asyncio.get_running_loop()
     tasks: set[asyncio.Task[None]] = set()
 
     def start_drain() -> None:
-        task = loop.create_task(hub.drain())
+        task = loop.create_task(realtime.drain.run())
         tasks.add(task)
         task.add_done_callback(tasks.discard)
 
@@ -85,8 +87,8 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         await state.services.db.open()
-        await state.hub.start()
-        drain_on_signal(state.hub)
+        await state.realtime.start()
+        drain_on_signal(state.realtime)
         young_collections = settle_collector()
         search_merges = asyncio.get_running_loop().create_task(state.services.search.keep_merging())
         log.info("worker ready")
@@ -95,7 +97,7 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
         finally:
             search_merges.cancel()
             young_collections.cancel()
-            await state.hub.stop()
+            await state.realtime.stop()
             await state.services.db.close()
 
     app = Litestar(

@@ -12,10 +12,10 @@ import msgspec
 import psycopg
 from dotenv import load_dotenv
 
-from app.config import DATA_DIR, ConfigError, Settings, load_settings
 from app.db.migrate import migrate
-from app.embedded import embedded_jwt_secret, start_embedded_postgres
-from app.logs import configure_logging
+from app.lib.logs import configure_logging
+from app.lib.settings import DATA_DIR, ConfigError, Settings, load_settings
+from app.server.embedded import embedded_jwt_secret, start_embedded_postgres
 
 log = logging.getLogger("chat.cli")
 
@@ -68,7 +68,7 @@ def run_migrations(settings: Settings) -> list[int]:
 def serve(settings: Settings) -> None:
     from granian.constants import Interfaces  # noqa: PLC0415 - only `serve` needs the server
 
-    from app.serving import DrainingGranian  # noqa: PLC0415
+    from app.server.granian import DrainingGranian  # noqa: PLC0415
 
     # Worker processes read their settings from the environment: hand them what was resolved.
     assert settings.database_url is not None  # noqa: S101

@@ -22,10 +22,10 @@ from urllib.parse import parse_qs
 
 from psycopg_pool import AsyncConnectionPool
 
-from app.batching import Batcher
-from app.collector import settle_collector
 from app.db.group_commit import IN_FLIGHT, MAX_BATCH
 from app.db.queries import parse_queries
+from app.lib.batching import Batcher
+from app.lib.collector import settle_collector
 
 if TYPE_CHECKING:
     import asyncio

@@ -1,53 +1,25 @@
--- name: log_pages
--- Pages of users' replay logs, one per request (a user, `since`, `until`), in the requests'
--- order: each the events after `since` up to `until`, oldest first, at most `limit`, as the
--- frames a connection sends: the page's seqs, and its frames' texts joined by newlines (a
--- compact JSON text holds none). PostgreSQL writes each frame byte for byte as
--- app/realtime/frames.py encodes it (tests/test_log_frames.py holds the two to each other):
--- a replay of many events then costs the worker one text per page, not ten values per event
--- to load and encode. Connections starting together share one query.
--- A message:status event tells the read time only when it announces `read`.
-SELECT w.n, p.seqs, p.frames
+-- name: outbox_pages
+-- Pages of users' outboxes, one per request (a user, `since`, `until`), in the requests'
+-- order: each the events after `since` up to `until`, oldest first, at most `limit`, with
+-- the message each is about (app/db/outbox.py makes them events; app/domain/events.py
+-- encodes them). Connections starting together share one query.
+-- An outbox's seqs have no gaps, so a page is a range of at most `limit` seqs. Written as
+-- ORDER BY and LIMIT instead, a plan made without seeing the requests could read the whole
+-- rest of a long outbox by a bitmap scan and sort it, for every page
+-- (tests/sql/test_query_plans.py).
+SELECT w.n, o.seq, o.event, o.status,
+       m.id, m.conversation_id, m.sender_id, m.recipient_id, m.content, m.status,
+       m.created_at, m.delivered_at, m.read_at, m.client_message_id
 FROM unnest(%(user_ids)s::uuid[], %(sinces)s::bigint[], %(untils)s::bigint[])
     WITH ORDINALITY AS w(user_id, since, until, n)
-CROSS JOIN LATERAL (
-    SELECT array_agg(seq ORDER BY seq) AS seqs, string_agg(frame, E'\n' ORDER BY seq) AS frames
-    FROM (
-        SELECT o.seq, CASE o.event
-            WHEN 'message:received' THEN concat(
-                '{"event":"message:received","data":{"id":"', m.id,
-                '","conversationId":"', m.conversation_id,
-                '","senderId":"', m.sender_id,
-                '","recipientId":"', m.recipient_id,
-                '","content":', to_json(m.content),
-                ',"status":"', m.status,
-                '","createdAt":', wire_time(m.created_at),
-                ',"deliveredAt":', wire_time(m.delivered_at),
-                ',"readAt":', wire_time(m.read_at),
-                ',"clientMessageId":', coalesce(to_json(m.client_message_id)::text, 'null'),
-                '},"seq":', o.seq, '}')
-            ELSE concat(
-                '{"event":"message:status","data":{"messageId":"', m.id,
-                '","conversationId":"', m.conversation_id,
-                '","status":"', o.status,
-                '","deliveredAt":', wire_time(m.delivered_at),
-                ',"readAt":', wire_time(CASE WHEN o.status = 'read' THEN m.read_at END),
-                '},"seq":', o.seq, '}')
-        END AS frame
-        -- A log's seqs have no gaps, so a page is a range of at most `limit` seqs. Written as
-        -- ORDER BY and LIMIT instead, a plan made without seeing the requests could read the
-        -- whole rest of a long log by a bitmap scan and sort it, for every page
-        -- (tests/test_query_plans.py).
-        FROM outbox o
-        JOIN messages m ON m.id = o.message_id
-        WHERE o.user_id = w.user_id
-          AND o.seq > w.since AND o.seq <= least(w.until, w.since + %(limit)s)
-    ) framed
-) p
-ORDER BY w.n;
+JOIN outbox o
+  ON o.user_id = w.user_id
+ AND o.seq > w.since AND o.seq <= least(w.until, w.since + %(limit)s)
+JOIN messages m ON m.id = o.message_id
+ORDER BY w.n, o.seq;
 
--- name: log_heads
--- The newest and the acked seq of many users' logs at once (connections starting, the
+-- name: outbox_heads
+-- The newest and the acked seq of many users' outboxes at once (connections starting, the
 -- periodic delivery check).
 SELECT h.user_id, h.last_seq, a.acked_seq
 FROM outbox_heads h

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING
 
 from psycopg_pool import PoolTimeout
 
-from app.batching import Batcher
 from app.db.messages import SendRequest, Stored, send_message, send_messages
 from app.domain.errors import Unavailable
+from app.lib.batching import Batcher
 
 if TYPE_CHECKING:
     from app.db.pool import Database

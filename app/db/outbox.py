@@ -1,15 +1,19 @@
-"""The per-user replay log: reading it, acking it, and the receipts that acks and reads append."""
+"""Each user's outbox (their replay log): reading it, acking it, and the receipts that acks and
+reads append to it."""
 
 from __future__ import annotations
 
+from itertools import groupby
 from typing import TYPE_CHECKING, Any, NamedTuple
 from uuid import UUID  # noqa: TC003 - a field type of a Struct
 
 import msgspec
 
+from app.db.messages import message_from_row
 from app.db.pool import fetch_retrying
 from app.db.queries import SQL
-from app.domain.models import MessageStatus, StatusChange
+from app.domain.events import Event, LogData, LogEvent, StatusChange
+from app.domain.models import MessageStatus
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -17,49 +21,57 @@ if TYPE_CHECKING:
     from app.db.pool import Conn
 
 
-class LogPage(NamedTuple):
-    """Events of a user's replay log, oldest first: their seqs, and the frames a connection
-    sends for them."""
-
-    seqs: list[int]
-    frames: list[str]
-
-
 class PageRequest(NamedTuple):
-    """A page of one user's log: the events with `since < seq <= until`."""
+    """A page of one user's outbox: the events with `since < seq <= until`."""
 
     user_id: UUID
     since: int
     until: int
 
 
-async def log_pages(conn: Conn, requests: Sequence[PageRequest], limit: int) -> list[LogPage]:
-    """One page per request, in order, each of at most `limit` events."""
+def _event_from_row(row: Sequence[Any]) -> LogEvent:
+    """An outbox row joined with its message: (n, seq, event, status, message columns...)."""
+    event = Event(row[2])
+    message = message_from_row(row[4:])
+    data: LogData = message
+    if event is Event.MESSAGE_STATUS:
+        announced = MessageStatus(row[3])
+        read_at = message.read_at if announced is MessageStatus.READ else None
+        data = StatusChange(
+            message.id, message.conversation_id, announced, message.delivered_at, read_at
+        )
+    return LogEvent(row[1], event, data)
+
+
+async def outbox_pages(
+    conn: Conn, requests: Sequence[PageRequest], limit: int
+) -> list[list[LogEvent]]:
+    """One page per request, in order, each of at most `limit` events, oldest first."""
     params = {
         "user_ids": [request.user_id for request in requests],
         "sinces": [request.since for request in requests],
         "untils": [request.until for request in requests],
         "limit": limit,
     }
-    cur = await conn.execute(SQL["log_pages"], params)
-    return [
-        LogPage([], []) if seqs is None else LogPage(seqs, frames.split("\n"))
-        for _, seqs, frames in await cur.fetchall()
-    ]
+    cur = await conn.execute(SQL["outbox_pages"], params)
+    pages: list[list[LogEvent]] = [[] for _ in requests]
+    for n, rows in groupby(await cur.fetchall(), key=lambda row: row[0]):
+        pages[n - 1] = [_event_from_row(row) for row in rows]
+    return pages
 
 
-class LogHead(msgspec.Struct, frozen=True):
+class OutboxHead(msgspec.Struct, frozen=True):
     last_seq: int
     acked_seq: int
 
 
-async def log_heads(conn: Conn, user_ids: list[UUID]) -> dict[UUID, LogHead]:
-    cur = await conn.execute(SQL["log_heads"], {"user_ids": user_ids})
-    return {row[0]: LogHead(row[1], row[2]) for row in await cur.fetchall()}
+async def outbox_heads(conn: Conn, user_ids: list[UUID]) -> dict[UUID, OutboxHead]:
+    cur = await conn.execute(SQL["outbox_heads"], {"user_ids": user_ids})
+    return {row[0]: OutboxHead(row[1], row[2]) for row in await cur.fetchall()}
 
 
 class Receipt(msgspec.Struct, frozen=True):
-    """A status event appended to a sender's log: who gets it, its seq, what it says."""
+    """A status event appended to a sender's outbox: who gets it, its seq, what it says."""
 
     sender_id: UUID
     seq: int

@@ -60,16 +60,6 @@ class Conversation(CamelStruct, frozen=True):
     updated_at: datetime
 
 
-class StatusChange(CamelStruct, frozen=True):
-    """Data of a `message:status` event: what the sender of a message is told."""
-
-    message_id: UUID
-    conversation_id: UUID
-    status: MessageStatus
-    delivered_at: datetime | None
-    read_at: datetime | None
-
-
 T = TypeVar("T")
 
 

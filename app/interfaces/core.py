@@ -42,7 +42,7 @@ class ChatPlugin(InitPluginProtocol):
         )
         app_config.dependencies.update(DEPENDENCIES)
         app_config.exception_handlers[Exception] = exception_to_http_response
-        app_config.logging_config = None  # app.logs configures JSON lines for everything
+        app_config.logging_config = None  # app.lib.logs configures JSON lines for everything
         app_config.openapi_config = OpenAPIConfig(
             title="Chat API",
             version="0.1.0",

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from app.realtime.hub import Hub
+    from app.realtime.runtime import Realtime
     from app.realtime.typing import TypingTracker
     from app.services.container import Services
 
@@ -14,14 +14,14 @@ if TYPE_CHECKING:
 @dataclass(frozen=True, slots=True)
 class AppState:
     services: Services
-    hub: Hub
+    realtime: Realtime
     typing: TypingTracker
     allowed_origins: frozenset[str] | None  # None: any origin
 
     async def readiness(self) -> dict[str, str | None]:
         """'ok' or 'unavailable' for PostgreSQL, and for Redis when configured (else None)."""
         database = await self.services.health.database_ok()
-        broker = await self.hub.broker_ok()
+        broker = await self.realtime.broker_ok()
         return {
             "database": "ok" if database else "unavailable",
             "redis": None if broker is None else ("ok" if broker else "unavailable"),

@@ -12,7 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from app.db import users
 from app.domain.errors import Unauthorized
 from app.domain.rules import check_password, check_username
-from app.services.coalesce import Coalescer
+from app.lib.coalesce import Coalescer
 
 if TYPE_CHECKING:
     from uuid import UUID

@@ -13,8 +13,8 @@ if TYPE_CHECKING:
     from app.services.conversations import ConversationService
     from app.services.health import HealthService
     from app.services.messaging import MessagingService
+    from app.services.outbox import OutboxService
     from app.services.receipts import ReceiptService
-    from app.services.replay import ReplayService
     from app.services.search import SearchService
 
 
@@ -28,7 +28,7 @@ class Services:
         health: HealthService,
         messaging: MessagingService,
         receipts: ReceiptService,
-        replay: ReplayService,
+        outbox: OutboxService,
         search: SearchService,
     ) -> None:
         self.db = db
@@ -37,5 +37,5 @@ class Services:
         self.health = health
         self.messaging = messaging
         self.receipts = receipts
-        self.replay = replay
+        self.outbox = outbox
         self.search = search

@@ -11,6 +11,7 @@ from app.db import messages
 from app.db.group_commit import GroupCommit
 from app.db.messages import SendRequest
 from app.domain.errors import RateLimited, ValidationFailed
+from app.domain.events import Event
 from app.domain.rules import canonical_pair, check_client_message_id, check_content
 from app.services.access import require_participant
 from app.services.ports import Delivery
@@ -20,9 +21,7 @@ if TYPE_CHECKING:
 
     from app.db.pool import Database
     from app.domain.models import Message
-    from app.services.ports import Publisher, RateLimiter
-
-RECEIVED = "message:received"
+    from app.services.ports import ConnectionId, Publisher, RateLimiter
 
 
 class Sent(msgspec.Struct, frozen=True):
@@ -47,7 +46,7 @@ class MessagingService:
         recipient_id: UUID | None = None,
         conversation_id: UUID | None = None,
         client_message_id: str | None = None,
-        origin: str | None = None,
+        origin: ConnectionId | None = None,
     ) -> Sent:
         check_content(content)
         check_client_message_id(client_message_id)
@@ -78,8 +77,8 @@ class MessagingService:
         if not stored.is_new:
             await self._limiter.refund(sender_id)
         if stored.recipient_seq is not None:
-            await self._publisher.publish(
-                RECEIVED,
+            self._publisher.publish(
+                Event.MESSAGE_RECEIVED,
                 stored.message,
                 [
                     Delivery(stored.message.recipient_id, stored.recipient_seq),

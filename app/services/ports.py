@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NewType, Protocol
 from uuid import UUID  # noqa: TC003 - a field type of a Struct
 
 import msgspec
@@ -10,25 +10,27 @@ import msgspec
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from app.domain.models import Message, StatusChange
+    from app.domain.events import Event
+
+# One WebSocket connection of this process. A request's answer goes to the connection that
+# asked, as its `reply`; the event that answer carries is not delivered to it a second time.
+ConnectionId = NewType("ConnectionId", str)
 
 
 class Delivery(msgspec.Struct, frozen=True):
-    """One user who gets an event, with its seq in that user's log (None: not logged).
-    `origin` names the connection that caused it, which gets a reply instead."""
+    """One user who gets an event, with its seq in that user's outbox (None: not logged).
+    `origin`: the connection that asked for it, which gets it as its reply instead."""
 
     user_id: UUID
     seq: int | None = None
-    origin: str | None = None
+    origin: ConnectionId | None = None
 
 
 class Publisher(Protocol):
     """Fan-out to every live connection of the given users, on every process. Best effort:
-    what it loses, the replay log still has."""
+    what it loses, the outbox still has."""
 
-    async def publish(
-        self, event: str, data: Message | StatusChange, deliveries: Sequence[Delivery]
-    ) -> None: ...
+    def publish(self, event: Event, data: object, deliveries: Sequence[Delivery]) -> None: ...
 
 
 class RateLimiter(Protocol):

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from app.db import messages, outbox
 from app.domain.errors import NotFound, ValidationFailed
+from app.domain.events import Event
 from app.services.access import require_participant
 from app.services.ports import Delivery
 
@@ -16,8 +17,6 @@ if TYPE_CHECKING:
     from app.db.outbox import Receipt
     from app.db.pool import Database
     from app.services.ports import Publisher
-
-STATUS = "message:status"
 
 
 class ReceiptService:
@@ -31,7 +30,7 @@ class ReceiptService:
             raise ValidationFailed.field("seq", "seq must not be negative")
         async with self._db.connection() as conn:
             receipts = await outbox.ack_and_deliver(conn, user_id, seq)
-        await self._announce(receipts)
+        self._announce(receipts)
 
     async def mark_read(self, user_id: UUID, conversation_id: UUID, up_to_message_id: UUID) -> int:
         """Marks read everything from the other participant up to that message; returns how
@@ -41,11 +40,11 @@ class ReceiptService:
             if await messages.message_position(conn, conversation_id, up_to_message_id) is None:
                 raise NotFound("no such message in this conversation")
             receipts = await outbox.mark_read(conn, user_id, conversation_id, up_to_message_id)
-        await self._announce(receipts)
+        self._announce(receipts)
         return len(receipts)
 
-    async def _announce(self, receipts: list[Receipt]) -> None:
+    def _announce(self, receipts: list[Receipt]) -> None:
         for receipt in receipts:
-            await self._publisher.publish(
-                STATUS, receipt.change, [Delivery(receipt.sender_id, receipt.seq)]
+            self._publisher.publish(
+                Event.MESSAGE_STATUS, receipt.change, [Delivery(receipt.sender_id, receipt.seq)]
             )

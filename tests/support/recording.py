@@ -1,4 +1,4 @@
-"""A hub connection that keeps what it is offered, for tests of the hub itself."""
+"""A connection that keeps what it is offered, for tests of the realtime parts themselves."""
 
 from __future__ import annotations
 
@@ -9,14 +9,14 @@ from app.realtime.connection import Connection, Outgoing
 if TYPE_CHECKING:
     from uuid import UUID
 
-    from app.services.replay import ReplayService
+    from app.services.outbox import OutboxService
 
 
 class RecordingConnection(Connection):
     """A real connection whose outgoing items are kept for the test, not pumped out."""
 
-    def __init__(self, user_id: UUID, replay: ReplayService) -> None:
-        super().__init__(user_id, self._unused_write, replay)
+    def __init__(self, user_id: UUID, outbox: OutboxService) -> None:
+        super().__init__(user_id, self._unused_write, outbox)
         self.offered: list[Outgoing] = []
 
     async def _unused_write(self, text: str) -> None:

@@ -8,11 +8,12 @@ from uuid import UUID
 from litestar import Controller, Response, get, post
 from litestar.params import Parameter
 
+from app.domain.events import Updated
 from app.domain.models import Conversation, Message, Page
 from app.domain.paging import HistoryQuery, Origin
 from app.domain.rules import PAGE_LIMIT_MAX
 from app.interfaces.http.dependencies import SECURITY, error_responses
-from app.interfaces.http.schemas import MarkReadBody, OpenConversationBody, SendMessageBody, Updated
+from app.interfaces.http.schemas import MarkReadBody, OpenConversationBody, SendMessageBody
 from app.services.container import Services
 from app.services.tokens import Identity
 

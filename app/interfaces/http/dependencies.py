@@ -10,6 +10,7 @@ from litestar.di import Provide
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Components, SecurityScheme
 
+from app.interfaces.credentials import bearer_token
 from app.interfaces.errors import STATUS_OF_CODE, ErrorBody
 from app.services.container import Services
 from app.services.tokens import Identity
@@ -21,11 +22,6 @@ SECURITY_COMPONENTS = Components(
         BEARER: SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),
     }
 )
-
-
-def bearer_token(header: str | None) -> str | None:
-    scheme, _, value = (header or "").partition(" ")
-    return value.strip() or None if scheme.lower() == "bearer" else None
 
 
 def provide_services(state: State) -> Services:

@@ -42,10 +42,6 @@ class MarkReadBody(CamelStruct, frozen=True):
     up_to_message_id: UUID
 
 
-class Updated(CamelStruct, frozen=True):
-    updated: int
-
-
 class Status(CamelStruct, frozen=True, omit_defaults=True):
     status: str
     database: str | None = None

@@ -20,8 +20,10 @@ from app.domain.errors import (
     Unavailable,
     ValidationFailed,
 )
+from app.domain.events import ErrorData, Event, Updated, frame
 from app.domain.rules import MAX_BODY_BYTES
 from app.interfaces.correlation import new_correlation_id
+from app.interfaces.credentials import bearer_token
 from app.interfaces.state import AppState
 from app.interfaces.ws.frames import (
     AckFrame,
@@ -36,17 +38,12 @@ from app.interfaces.ws.frames import (
     decode_frame,
 )
 from app.interfaces.ws.server_send import forget_server_send, server_send
+from app.realtime.closes import CloseCode
 from app.realtime.connection import Close, Connection, Reply, Sync
-from app.realtime.frames import ErrorData, encode_data, error_frame, frame
 from app.services.tokens import Identity
 
 log = logging.getLogger("chat.ws")
 
-CLOSE_UNAUTHORIZED = 4401
-CLOSE_GOING_AWAY = 1001
-CLOSE_INTERNAL = 1011
-CLOSE_TOO_BIG = 1009
-CLOSE_TRY_AGAIN = 1013
 HARD_FRAME_LIMIT = 1024 * 1024
 
 
@@ -78,21 +75,23 @@ async def _closed_send(_: Message) -> None:
 async def _accept_and_serve(socket: WebSocket[Any, Any, Any]) -> None:
     state: AppState = socket.app.state.chat
     if not state.origin_allowed(socket.headers.get("origin")):
-        await socket.close(code=1008, reason="origin not allowed")  # before accept: HTTP 403
+        await socket.close(
+            code=CloseCode.POLICY, reason="origin not allowed"
+        )  # before accept: HTTP 403
         return
     await socket.accept()
-    if state.hub.draining:
-        await socket.close(code=CLOSE_GOING_AWAY, reason="server shutting down")
+    if state.realtime.drain.draining:
+        await socket.close(code=CloseCode.GOING_AWAY, reason="server shutting down")
         return
     try:
         identity = await state.services.accounts.authenticate(_token_of(socket))
     except Unauthorized as exc:
         await _send_error(socket, exc)
-        await socket.close(code=CLOSE_UNAUTHORIZED, reason="unauthorized")
+        await socket.close(code=CloseCode.UNAUTHORIZED, reason="unauthorized")
         return
     except Unavailable as exc:  # the token may be fine: the client should come back, not log in
         await _send_error(socket, exc)
-        await socket.close(code=CLOSE_TRY_AGAIN, reason="try again shortly")
+        await socket.close(code=CloseCode.TRY_AGAIN, reason="try again shortly")
         return
     try:
         since = _since_of(socket)
@@ -111,8 +110,8 @@ async def _serve(
         event: WebSocketSendEvent = {"type": "websocket.send", "text": text, "bytes": None}
         await send(event)
 
-    connection = Connection(identity.user_id, write, state.services.replay)
-    await state.hub.attach(connection)
+    connection = Connection(identity.user_id, write, state.services.outbox)
+    await state.realtime.hub.attach(connection)
     expiry = asyncio.get_running_loop().call_at(
         asyncio.get_running_loop().time() + max(0.0, identity.expires_at - time.time()),
         _expire,
@@ -121,7 +120,7 @@ async def _serve(
     # The outgoing stream runs in this task, the reader in its own. The reader ends when the
     # client goes, and then ends the stream; the stream ends when the server closes.
     reader = asyncio.create_task(_read_frames(socket, state, connection))
-    reader.add_done_callback(lambda _: connection.offer(Close(CLOSE_GOING_AWAY, "client gone")))
+    reader.add_done_callback(lambda _: connection.offer(Close(CloseCode.GOING_AWAY, "client gone")))
     try:
         close = await _stream(connection, since, reader)
         if not reader.done():
@@ -130,9 +129,8 @@ async def _serve(
             await _close(socket, close)
     finally:
         expiry.cancel()
-        state.hub.detach(connection)
-        with contextlib.suppress(Exception):
-            await state.typing.stop_all(connection)
+        state.realtime.hub.detach(connection)
+        state.typing.stop_all(connection)
         reader.cancel()
         await asyncio.gather(reader, return_exceptions=True)
 
@@ -143,11 +141,11 @@ async def _stream(connection: Connection, since: int | None, reader: asyncio.Tas
     try:
         return await connection.run(since)
     except Unavailable:
-        return Close(CLOSE_TRY_AGAIN, "database unavailable; reconnect with since")
+        return Close(CloseCode.TRY_AGAIN, "database unavailable; reconnect with since")
     except Exception:
         if not reader.done():  # writes fail once the client is gone: nothing to report then
             log.warning("connection stream failed", exc_info=True)
-        return Close(CLOSE_INTERNAL, "internal error; reconnect with since")
+        return Close(CloseCode.INTERNAL, "internal error; reconnect with since")
 
 
 async def _read_frames(
@@ -167,7 +165,7 @@ async def _read_frames(
             continue
         if len(raw) > MAX_BODY_BYTES:
             if len(raw) > HARD_FRAME_LIMIT:
-                await _close(socket, Close(CLOSE_TOO_BIG, "frame too large"))
+                await _close(socket, Close(CloseCode.TOO_BIG, "frame too large"))
                 return
             connection.offer(Reply(_error_text(PayloadTooLarge("a frame is at most 64 KiB"))))
             continue
@@ -207,11 +205,11 @@ class FrameHandler:
                 updated = await self._services.receipts.mark_read(
                     user_id, data.conversation_id, data.up_to_message_id
                 )
-                self._reply(parsed, {"updated": updated})
+                self._reply(parsed, Updated(updated))
             case TypingStartFrame(data=data) if data is not None:
                 await self._state.typing.start(self._connection, data.conversation_id)
             case TypingStopFrame(data=data) if data is not None:
-                await self._state.typing.stop(self._connection, data.conversation_id)
+                self._state.typing.stop(self._connection, data.conversation_id)
             case AckFrame(data=data) if data is not None:
                 await self._services.receipts.ack(user_id, data.seq)
             case SyncFrame(data=data) if data is not None:
@@ -220,7 +218,7 @@ class FrameHandler:
                 raise ValidationFailed.field("data", "data is required")
 
     async def _send(self, parsed: SendFrame, data: SendData) -> None:
-        self._connection.send_started()
+        self._connection.request_started()
         reply = None
         try:
             sent = await self._services.messaging.send(
@@ -231,22 +229,23 @@ class FrameHandler:
                 client_message_id=data.client_message_id,
                 origin=self._connection.id,
             )
-            text = frame("reply", encode_data(sent.message), seq=sent.seq, ref=parsed.ref)
+            text = frame(Event.REPLY, sent.message, seq=sent.seq, ref=parsed.ref)
             reply = Reply(text, sent.seq)
         finally:
-            self._connection.send_finished(reply)
+            self._connection.request_finished(reply)
 
     async def _sync(self, parsed: SyncFrame, since: int) -> None:
-        head = await self._services.replay.head(self._connection.user_id)
+        head = await self._services.outbox.head(self._connection.user_id)
         self._connection.offer(Sync(since, head.last_seq, parsed.ref))
 
     def _reply(self, parsed: ClientFrame, data: object) -> None:
-        self._connection.offer(Reply(frame("reply", encode_data(data), ref=parsed.ref)))
+        self._connection.offer(Reply(frame(Event.REPLY, data, ref=parsed.ref)))
 
 
 def _error_text(error: ChatError, ref: str | int | None = None) -> str:
     retry_after = error.retry_after if isinstance(error, RateLimited) else None
-    return error_frame(ErrorData(error.code, error.message, retry_after, error.details), ref)
+    data = ErrorData(error.code, error.message, retry_after, error.details)
+    return frame(Event.ERROR, data, ref=ref)
 
 
 async def _send_error(socket: WebSocket[Any, Any, Any], error: ChatError) -> None:
@@ -261,15 +260,11 @@ async def _close(socket: WebSocket[Any, Any, Any], close: Close) -> None:
 
 def _expire(connection: Connection) -> None:
     connection.offer(Reply(_error_text(Unauthorized("the access token has expired"))))
-    connection.offer(Close(CLOSE_UNAUTHORIZED, "token expired"))
+    connection.offer(Close(CloseCode.UNAUTHORIZED, "token expired"))
 
 
 def _token_of(socket: WebSocket[Any, Any, Any]) -> str | None:
-    header = socket.headers.get("authorization", "")
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() == "bearer" and value.strip():
-        return value.strip()
-    return socket.query_params.get("token")
+    return bearer_token(socket.headers.get("authorization")) or socket.query_params.get("token")
 
 
 def _since_of(socket: WebSocket[Any, Any, Any]) -> int | None:

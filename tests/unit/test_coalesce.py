@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from app.services.coalesce import Coalescer
+from app.lib.coalesce import Coalescer
 
 
 class Lookups:

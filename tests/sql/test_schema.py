@@ -19,7 +19,7 @@ from app.db.queries import SQL, SQL_DIR, compact, parse_queries
 from tests.support.accounts import insert_user_pair
 from tests.support.services import create_database, drop_database
 
-APP_DB = Path(__file__).resolve().parents[1] / "app" / "db"
+APP_DB = Path(__file__).resolve().parents[2] / "app" / "db"
 
 
 def test_every_named_query_is_valid_against_the_schema(database_url: str) -> None:

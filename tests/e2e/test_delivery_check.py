@@ -1,5 +1,5 @@
-"""The hub's periodic delivery check: an event that was committed but never reached a
-connection (its fan-out was lost) is caught up from the log, whichever slice of the users
+"""The periodic delivery check: an event that was committed but never reached a
+connection (its fan-out was lost) is caught up from the outbox, whichever slice of the users
 the connection falls in, and nobody else is caught up."""
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ import pytest
 from app.db.messages import SendRequest, send_message
 from app.db.pool import Database
 from app.realtime.connection import CatchUp
-from app.realtime.hub import CHECK_BATCH, Hub
-from app.services.replay import ReplayService
+from app.realtime.delivery_check import CHECK_BATCH
+from app.realtime.runtime import Realtime
+from app.services.outbox import OutboxService
 from tests.support.accounts import bulk_users
 from tests.support.recording import RecordingConnection
 
@@ -48,13 +49,13 @@ async def test_a_lost_event_is_caught_up_beyond_the_first_slice_of_users(
     database_url: str, db: Database
 ) -> None:
     users = bulk_users(database_url, CHECK_BATCH + 200, prefix="check")
-    replay = ReplayService(db)
-    hub = Hub(None, replay, CHECK_SECONDS)
-    connections = [RecordingConnection(UUID(user.id), replay) for user in users]
+    outbox = OutboxService(db)
+    realtime = Realtime(None, outbox, CHECK_SECONDS)
+    connections = [RecordingConnection(UUID(user.id), outbox) for user in users]
     for connection in connections:
         connection.live = True  # its backlog is sent: nothing is due before the send below
-        await hub.attach(connection)
-    await hub.start()
+        await realtime.hub.attach(connection)
+    await realtime.start()
     try:
         sender, recipient = connections[0], connections[-1]  # the first slice, and the last
         async with db.connection() as conn:  # committed, never published
@@ -68,4 +69,4 @@ async def test_a_lost_event_is_caught_up_beyond_the_first_slice_of_users(
         others = [c for c in connections[1:-1] if c.offered]
         assert others == [], f"{len(others)} connections with nothing missed were caught up"
     finally:
-        await hub.stop()
+        await realtime.stop()

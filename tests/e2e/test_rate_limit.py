@@ -8,7 +8,7 @@ import uuid
 import redis
 from limits import parse
 
-from app.services.rate_limit import LocalWindow, MessageRateLimiter
+from app.stores.rate_limits import LocalWindow, MessageRateLimiter
 from tests.support.clock import Clock
 from tests.support.services import free_port
 

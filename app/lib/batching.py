@@ -35,6 +35,10 @@ class Batcher(Generic[T, R]):
         self._workers: set[asyncio.Task[None]] = set()
 
     async def submit(self, item: T) -> R:
+        return await self.enqueue(item)
+
+    def enqueue(self, item: T) -> asyncio.Future[R]:
+        """Adds the item to the next batch without waiting: the future is its outcome."""
         future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
         self._pending.append((item, future))
         # a worker is done as soon as it returns (the caller of its last batch may resume
@@ -42,7 +46,7 @@ class Batcher(Generic[T, R]):
         self._workers = {worker for worker in self._workers if not worker.done()}
         if len(self._workers) < self._in_flight:
             self._workers.add(asyncio.create_task(self._work()))
-        return await future
+        return future
 
     async def _work(self) -> None:
         while self._pending:

@@ -15,7 +15,7 @@ import pytest
 from app.db.messages import SEARCH_SCANNED
 from app.db.pool import CONNECT_OPTIONS
 from app.db.queries import SQL
-from app.services.replay import PAGE
+from app.services.outbox import PAGE
 from tests.support.accounts import insert_user_pair
 
 pytestmark = pytest.mark.slow
@@ -213,7 +213,7 @@ def test_a_deep_replay_page_reads_only_its_own_range(
     }
     conn.execute("SET enable_indexscan = off")  # the plan that was seen: a bitmap scan
     try:
-        explain = b"EXPLAIN (ANALYZE, FORMAT JSON) " + SQL["log_pages"]
+        explain = b"EXPLAIN (ANALYZE, FORMAT JSON) " + SQL["outbox_pages"]
         row = conn.execute(explain, params).fetchone()
     finally:
         conn.execute("RESET enable_indexscan")

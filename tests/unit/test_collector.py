@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from app.collector import collect_young_generations
+from app.lib.collector import collect_young_generations
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator

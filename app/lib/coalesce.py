@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Hashable
 from typing import TYPE_CHECKING, Generic, TypeVar
 
-from app.batching import Batcher
+from app.lib.batching import Batcher
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable

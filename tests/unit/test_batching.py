@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from app.batching import Batcher
+from app.lib.batching import Batcher
 
 
 class Doubler:

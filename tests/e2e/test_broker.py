@@ -1,4 +1,4 @@
-"""Two hubs on one Redis, as two worker processes: what one publishes reaches the other's
+"""Two processes' realtime parts on one Redis: what one publishes reaches the other's
 connections, a user who leaves and comes back at once stays subscribed, and every connection
 of a crowd starting at once is announced to the other processes."""
 
@@ -14,11 +14,12 @@ import pytest
 from redis import asyncio as aioredis
 
 from app.db.pool import Database
+from app.domain.events import Event
+from app.realtime.broker import PRESENCE_CHANNEL, channel_of
 from app.realtime.connection import Logged
-from app.realtime.fanout import PRESENCE_CHANNEL, channel_of
-from app.realtime.hub import Hub
+from app.realtime.runtime import Realtime
+from app.services.outbox import OutboxService
 from app.services.ports import Delivery
-from app.services.replay import ReplayService
 from tests.support.recording import RecordingConnection
 
 if TYPE_CHECKING:
@@ -28,13 +29,13 @@ CROWD = 1000  # connections starting at once, as after a restart
 
 
 @pytest.fixture
-async def replay(database_url: str) -> ReplayService:
-    return ReplayService(Database(database_url))  # never opened: no check runs in these tests
+async def outbox(database_url: str) -> OutboxService:
+    return OutboxService(Database(database_url))  # never opened: no check runs in these tests
 
 
 @pytest.fixture
-async def hubs(redis_url: str, replay: ReplayService) -> AsyncIterator[tuple[Hub, Hub]]:
-    here, there = Hub(redis_url, replay, 3600), Hub(redis_url, replay, 3600)
+async def hubs(redis_url: str, outbox: OutboxService) -> AsyncIterator[tuple[Realtime, Realtime]]:
+    here, there = Realtime(redis_url, outbox, 3600), Realtime(redis_url, outbox, 3600)
     await here.start()
     await there.start()
     try:
@@ -45,13 +46,13 @@ async def hubs(redis_url: str, replay: ReplayService) -> AsyncIterator[tuple[Hub
 
 
 async def published_until_seen(
-    there: Hub, connection: RecordingConnection, seq: int, seconds: float = 3.0
+    there: Realtime, connection: RecordingConnection, seq: int, seconds: float = 3.0
 ) -> bool:
     """Publishes from the other hub until the connection gets the event (Redis confirms a
     subscription after it is asked for), or the time is up."""
     deadline = asyncio.get_running_loop().time() + seconds
     while asyncio.get_running_loop().time() < deadline:
-        await there.publish("message:received", {"n": seq}, [Delivery(connection.user_id, seq)])
+        there.hub.publish(Event.MESSAGE_RECEIVED, {"n": seq}, [Delivery(connection.user_id, seq)])
         await asyncio.sleep(0.05)
         if any(isinstance(item, Logged) and item.seq == seq for item in connection.offered):
             return True
@@ -74,54 +75,54 @@ async def subscriber_counts_become(redis_url: str, channels: list[str], count: i
 
 
 async def test_another_process_reaches_a_users_connection(
-    hubs: tuple[Hub, Hub], replay: ReplayService
+    hubs: tuple[Realtime, Realtime], outbox: OutboxService
 ) -> None:
     here, there = hubs
-    connection = RecordingConnection(uuid.uuid4(), replay)
-    await here.attach(connection)
+    connection = RecordingConnection(uuid.uuid4(), outbox)
+    await here.hub.attach(connection)
     assert await published_until_seen(there, connection, 1)
 
 
 async def test_a_user_who_leaves_and_comes_back_at_once_stays_subscribed(
-    hubs: tuple[Hub, Hub], replay: ReplayService
+    hubs: tuple[Realtime, Realtime], outbox: OutboxService
 ) -> None:
     here, there = hubs
     user_id = uuid.uuid4()
-    first = RecordingConnection(user_id, replay)
-    await here.attach(first)
-    here.detach(first)  # its unsubscribe is on its way...
-    second = RecordingConnection(user_id, replay)
-    await here.attach(second)  # ...when the user comes back
+    first = RecordingConnection(user_id, outbox)
+    await here.hub.attach(first)
+    here.hub.detach(first)  # its unsubscribe is on its way...
+    second = RecordingConnection(user_id, outbox)
+    await here.hub.attach(second)  # ...when the user comes back
     await asyncio.sleep(0.2)  # every change asked for has been made
     assert await published_until_seen(there, second, 1)
     assert not first.offered
 
 
 async def test_a_user_who_left_is_not_subscribed(
-    hubs: tuple[Hub, Hub], replay: ReplayService
+    hubs: tuple[Realtime, Realtime], outbox: OutboxService
 ) -> None:
     here, there = hubs
-    stays, leaves = (RecordingConnection(uuid.uuid4(), replay) for _ in range(2))
-    await here.attach(stays)
-    await here.attach(leaves)
-    here.detach(leaves)
+    stays, leaves = (RecordingConnection(uuid.uuid4(), outbox) for _ in range(2))
+    await here.hub.attach(stays)
+    await here.hub.attach(leaves)
+    here.hub.detach(leaves)
     await asyncio.sleep(0.2)
     assert await published_until_seen(there, stays, 1)
-    await there.publish("message:received", {"n": 2}, [Delivery(leaves.user_id, 2)])
+    there.hub.publish(Event.MESSAGE_RECEIVED, {"n": 2}, [Delivery(leaves.user_id, 2)])
     assert await published_until_seen(there, stays, 3)  # the publication to `leaves` is past
     assert not leaves.offered
 
 
 async def test_a_connection_cancelled_while_subscribing_leaves_nothing_behind(
-    hubs: tuple[Hub, Hub], replay: ReplayService, redis_url: str
+    hubs: tuple[Realtime, Realtime], outbox: OutboxService, redis_url: str
 ) -> None:
     here, _ = hubs
-    connection = RecordingConnection(uuid.uuid4(), replay)
-    attaching = asyncio.create_task(here.attach(connection))
+    connection = RecordingConnection(uuid.uuid4(), outbox)
+    attaching = asyncio.create_task(here.hub.attach(connection))
     await asyncio.sleep(0)  # the subscription is on its way
     attaching.cancel()
     await asyncio.gather(attaching, return_exceptions=True)
-    assert here.connection_count() == 0
+    assert here.registry.count() == 0
     assert await subscriber_counts_become(redis_url, [channel_of(connection.user_id)], 0)
 
 
@@ -133,13 +134,16 @@ async def other_connections_work(stop: asyncio.Event) -> None:
 
 
 async def test_every_connection_starting_in_a_crowd_is_announced(
-    hubs: tuple[Hub, Hub], replay: ReplayService, redis_url: str, caplog: pytest.LogCaptureFixture
+    hubs: tuple[Realtime, Realtime],
+    outbox: OutboxService,
+    redis_url: str,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Other processes learn of each new listener (presence) even when a crowd of connections
     starts at once in a busy process, as after a restart. A lost notice would leave another
     process not publishing to that user until the delivery check came round."""
     here, _ = hubs
-    connections = [RecordingConnection(uuid.uuid4(), replay) for _ in range(CROWD)]
+    connections = [RecordingConnection(uuid.uuid4(), outbox) for _ in range(CROWD)]
     wanted = {channel_of(c.user_id) for c in connections}
     heard: set[str] = set()
     stop = asyncio.Event()
@@ -148,8 +152,8 @@ async def test_every_connection_starting_in_a_crowd_is_announced(
     try:
         async with observer.pubsub() as listening:
             await listening.subscribe(PRESENCE_CHANNEL)
-            with caplog.at_level(logging.WARNING, logger="chat.hub"):
-                await asyncio.gather(*(here.attach(c) for c in connections))
+            with caplog.at_level(logging.WARNING, logger="chat"):
+                await asyncio.gather(*(here.hub.attach(c) for c in connections))
             deadline = asyncio.get_running_loop().time() + 10.0
             while wanted - heard and asyncio.get_running_loop().time() < deadline:
                 notice = await listening.get_message(ignore_subscribe_messages=True, timeout=1.0)
@@ -159,26 +163,26 @@ async def test_every_connection_starting_in_a_crowd_is_announced(
         stop.set()
         await asyncio.gather(*others)
         for connection in connections:
-            here.detach(connection)
+            here.hub.detach(connection)
         await observer.aclose()
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
     assert len(wanted - heard) == 0
 
 
 async def test_a_crowd_is_subscribed_and_unsubscribed_channel_by_channel(
-    hubs: tuple[Hub, Hub], replay: ReplayService, redis_url: str
+    hubs: tuple[Realtime, Realtime], outbox: OutboxService, redis_url: str
 ) -> None:
     """The channels of connections starting (or ending) together share one SUBSCRIBE (or
     UNSUBSCRIBE): each of them must still end up subscribed (or not) on its own."""
     here, there = hubs
-    connections = [RecordingConnection(uuid.uuid4(), replay) for _ in range(CROWD)]
+    connections = [RecordingConnection(uuid.uuid4(), outbox) for _ in range(CROWD)]
     channels = [channel_of(c.user_id) for c in connections]
-    await asyncio.gather(*(here.attach(c) for c in connections))
+    await asyncio.gather(*(here.hub.attach(c) for c in connections))
     assert await subscriber_counts_become(redis_url, channels, 1)
     assert await published_until_seen(there, connections[-1], 1)
     for connection in connections[::2]:
-        here.detach(connection)
+        here.hub.detach(connection)
     assert await subscriber_counts_become(redis_url, channels[::2], 0)
     assert await subscriber_counts_become(redis_url, channels[1::2], 1)
     for connection in connections[1::2]:
-        here.detach(connection)
+        here.hub.detach(connection)

@@ -9,7 +9,7 @@ from pathlib import Path
 from bench.db_cost import speed_check
 from bench.report import write_report
 
-QUICK_RESULTS = Path(__file__).parents[1] / "bench" / "results" / "quick.json"
+QUICK_RESULTS = Path(__file__).parents[2] / "bench" / "results" / "quick.json"
 
 
 def test_the_speed_check_reads_the_database_cost_of_lone_and_batched_sends(

@@ -25,7 +25,7 @@ from limits.errors import StorageError
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.exceptions import NoScriptError, RedisError
 
-from app.batching import Batcher
+from app.lib.batching import Batcher
 
 if TYPE_CHECKING:
     from collections.abc import Callable

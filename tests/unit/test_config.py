@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.config import ConfigError, load_settings
+from app.lib.settings import ConfigError, load_settings
 
 SECRET = "s" * 32
 

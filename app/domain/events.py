@@ -1,0 +1,111 @@
+"""Every event the server sends, its payload type, and the one encoder of every frame.
+
+A frame is `{"event", "data", "ref"?, "seq"?}` (contract section 4). The events in `LOGGED`
+are kept in each user's outbox and carry that user's `seq`. Whatever path a frame leaves by
+(published live, a reply to a request, replayed from the outbox), `frame()` writes it.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime  # noqa: TC003 - msgspec needs the runtime type
+from typing import Any
+from uuid import UUID  # noqa: TC003 - msgspec needs the runtime type
+
+import msgspec
+
+from app.domain.models import CamelStruct, Message, MessageStatus
+
+
+class Event(enum.StrEnum):
+    SESSION_READY = "session:ready"
+    MESSAGE_RECEIVED = "message:received"
+    MESSAGE_STATUS = "message:status"
+    TYPING = "typing"
+    REPLY = "reply"
+    ERROR = "error"
+
+
+# The events of a user's outbox: each has a seq, and replay sends it again.
+LOGGED = frozenset({Event.MESSAGE_RECEIVED, Event.MESSAGE_STATUS})
+
+
+class StatusChange(CamelStruct, frozen=True):
+    """`message:status`: what the sender of a message is told when it is delivered or read."""
+
+    message_id: UUID
+    conversation_id: UUID
+    status: MessageStatus
+    delivered_at: datetime | None
+    read_at: datetime | None
+
+
+class Typing(CamelStruct, frozen=True):
+    """`typing`: to the other participant; never logged."""
+
+    conversation_id: UUID
+    user_id: UUID
+    is_typing: bool
+
+
+class SessionReady(CamelStruct, frozen=True):
+    """`session:ready`: the backlog is sent and live delivery has started."""
+
+    user_id: UUID
+    last_seq: int
+
+
+class SyncDone(CamelStruct, frozen=True):
+    """The reply to `sync`, after the events it asked for."""
+
+    last_seq: int
+
+
+class Updated(CamelStruct, frozen=True):
+    """The reply to `message:read` (and the body of its REST twin)."""
+
+    updated: int
+
+
+class ErrorData(CamelStruct, frozen=True, omit_defaults=True):
+    code: str
+    message: str
+    retry_after: int | None = None
+    details: dict[str, Any] | None = None
+
+
+# What an outbox event says, by its kind.
+LogData = Message | StatusChange
+
+
+class LogEvent(msgspec.Struct, frozen=True):
+    """One event of a user's outbox, with its seq in that user's log."""
+
+    seq: int
+    event: Event
+    data: LogData
+
+    def frame(self) -> str:
+        return frame(self.event, self.data, seq=self.seq)
+
+
+class _Frame(msgspec.Struct, omit_defaults=True):
+    event: str
+    data: object
+    ref: str | int | None = None
+    seq: int | None = None
+
+
+_ENCODER = msgspec.json.Encoder()
+
+
+def encode_data(data: object) -> msgspec.Raw:
+    """A payload encoded once, to go into several frames (one per user it is delivered to)."""
+    return msgspec.Raw(_ENCODER.encode(data))
+
+
+def frame(
+    event: Event, data: object, *, seq: int | None = None, ref: str | int | None = None
+) -> str:
+    """The frame of one event: `data` is its payload, or the payload already encoded."""
+    return _ENCODER.encode(_Frame(event, data, ref, seq)).decode()

@@ -1,0 +1,1 @@
+"""Cross-cutting plumbing every layer may use: settings, logs, batching, the collector."""

@@ -1,0 +1,1 @@
+"""Process start-up: granian and its drain, the embedded PostgreSQL."""
