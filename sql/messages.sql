@@ -1,10 +1,10 @@
 -- name: send_message
--- The whole send in one statement: lock both users' logs (in user id order, as every writer
--- of the logs does, so writers never deadlock), get or create the conversation (locking its
--- row, which orders the sends of one conversation), take its next position, append one event
--- to the sender's and the recipient's logs, and store the message. Give either recipient_id or
--- conversation_id. A repeated client_message_id returns the original row and changes nothing.
--- No row back: the conversation does not exist or the sender is not in it.
+-- One send in one statement: what send_messages does for a batch, for one. A lone send has a
+-- statement of its own because it is the common case below saturation, and the batch
+-- statement with one send in it costs PostgreSQL about half as much again (its window
+-- functions, sorts and aggregates; `python -m bench.db_cost` measures both). Give either
+-- recipient_id or conversation_id. One row: the new message, the original of a resend
+-- (recipient_seq NULL) or a refusal, as send_messages answers.
 WITH existing AS (  -- a resend; message_by_client_id reads the unique index (migration 0005)
     SELECT m.*
     FROM message_by_client_id(%(sender_id)s, %(client_message_id)s) m
@@ -18,19 +18,19 @@ WITH existing AS (  -- a resend; message_by_client_id reads the unique index (mi
     WHERE c.id = %(conversation_id)s::uuid
       AND %(sender_id)s IN (c.participant1_id, c.participant2_id)
 ), locked AS (  -- `= ANY (ARRAY[..])`, not `IN (..)`: IN of two columns is an OR, which
-                --  can't key an index scan, so the planner reads every log head to find two
+                --  can't key an index scan, so the planner reads every outbox head to find two
     SELECT h.user_id
     FROM outbox_heads h, target
     WHERE h.user_id = ANY (ARRAY[target.participant1_id, target.participant2_id])
       AND NOT EXISTS (SELECT 1 FROM existing)
     ORDER BY h.user_id
     FOR UPDATE OF h
-), conv AS (
+), conv AS (  -- both users exist (each has an outbox head), or nothing is stored
     INSERT INTO conversations AS c (participant1_id, participant2_id, message_count,
                                     participant1_sent)
     SELECT participant1_id, participant2_id, 1, (participant1_id = %(sender_id)s)::int
     FROM target
-    WHERE NOT EXISTS (SELECT 1 FROM existing) AND (SELECT count(*) FROM locked) > 0
+    WHERE (SELECT count(*) FROM locked) = 2
     ON CONFLICT (participant1_id, participant2_id)
         DO UPDATE SET message_count = c.message_count + 1,
                       participant1_sent = c.participant1_sent + excluded.participant1_sent,
@@ -59,58 +59,76 @@ WITH existing AS (  -- a resend; message_by_client_id reads the unique index (mi
     FROM heads CROSS JOIN message
 )
 SELECT m.id, m.conversation_id, m.sender_id, m.recipient_id, m.content, m.status,
-       m.created_at, m.delivered_at, m.read_at, m.client_message_id,
-       m.sender_seq,
+       m.created_at, m.delivered_at, m.read_at, m.client_message_id, m.sender_seq,
        (SELECT last_seq FROM heads WHERE user_id = m.recipient_id) AS recipient_seq,
-       (SELECT created FROM conv) AS created_conversation
+       (SELECT created FROM conv) AS created, NULL AS refused
 FROM message m
 UNION ALL
 SELECT e.id, e.conversation_id, e.sender_id, e.recipient_id, e.content, e.status,
-       e.created_at, e.delivered_at, e.read_at, e.client_message_id,
-       e.sender_seq, NULL, NULL
-FROM existing e;
+       e.created_at, e.delivered_at, e.read_at, e.client_message_id, e.sender_seq,
+       NULL, NULL, NULL
+FROM existing e
+UNION ALL
+SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+       CASE WHEN EXISTS (SELECT 1 FROM target) THEN 'no_user'
+            WHEN EXISTS (SELECT 1 FROM conversations WHERE id = %(conversation_id)s::uuid)
+            THEN 'not_participant'
+            ELSE 'no_conversation' END
+WHERE NOT EXISTS (SELECT 1 FROM message) AND NOT EXISTS (SELECT 1 FROM existing);
 
 -- name: send_messages
--- A batch of sends in one statement: what send_message does for one, done for all of them
--- at once (arrays of the same fields, in arrival order). A pair's messages take consecutive
--- positions and a user's events consecutive seqs, in arrival order; each conversation and
--- each log is updated once, by the batch's count. Under load this costs a third of the
--- database time of one statement per send; for a single send, send_message is cheaper.
--- Rows come back with `idx`, the send's 1-based place in the arrays; a send with no row is
--- not the sender's conversation. Two sends of one client_message_id in one batch violate the
--- unique key and fail it, like any error: the caller then writes its sends one by one.
+-- A batch of sends in one statement, one transaction, one commit (group commit). The
+-- arrays hold the fields of each send, in arrival order; each gives recipient_id (the
+-- conversation is created on the first message) or conversation_id. For each send, lock the
+-- logs it appends to (in user id order, as every writer of the outboxes does, so writers
+-- never deadlock), get or create the conversation (its row lock orders the sends of one
+-- conversation), take its next positions, append one event to the sender's and one to the
+-- recipient's outbox, and store the message. A pair's messages take consecutive positions and
+-- a user's events consecutive seqs, in arrival order; each conversation and each outbox head
+-- is updated once, by the batch's count.
+-- One row per send, with `idx`, its 1-based place in the arrays:
+-- - a new message, with the seq of its event in each outbox;
+-- - a resend of a stored client_message_id: the original as it is, recipient_seq NULL;
+-- - a refusal, in `refused`: 'no_conversation', 'not_participant' or 'no_user'.
+-- Two sends of one client_message_id in one batch violate the unique key and fail it, like
+-- any error: the caller then writes its sends one by one.
 WITH req AS (
     SELECT r.*
     FROM unnest(%(sender_ids)s::uuid[], %(recipient_ids)s::uuid[], %(conversation_ids)s::uuid[],
                 %(contents)s::text[], %(client_message_ids)s::text[])
          WITH ORDINALITY AS r (sender_id, recipient_id, conversation_id, content,
                                client_message_id, idx)
-), existing AS (  -- resends of a stored client_message_id: returned as they are
+), existing AS (  -- resends; message_by_client_id reads the unique index (migration 0005)
     SELECT req.idx, m.*
     FROM req
     CROSS JOIN LATERAL message_by_client_id(req.sender_id, req.client_message_id) m
-), target AS (  -- the new sends with their canonical pair; not the sender's: left out
-    SELECT req.*, least(req.sender_id, req.recipient_id) AS p1,
-           greatest(req.sender_id, req.recipient_id) AS p2
+), asked AS (  -- each new send with the pair it is between (NULL: no such conversation)
+    SELECT req.*,  -- (least and greatest skip a NULL: they need the recipient)
+           CASE WHEN req.recipient_id IS NULL THEN c.participant1_id
+                ELSE least(req.sender_id, req.recipient_id) END AS p1,
+           CASE WHEN req.recipient_id IS NULL THEN c.participant2_id
+                ELSE greatest(req.sender_id, req.recipient_id) END AS p2
     FROM req
-    WHERE req.recipient_id IS NOT NULL
-      AND req.idx NOT IN (SELECT idx FROM existing)
-    UNION ALL
-    SELECT req.*, c.participant1_id, c.participant2_id
-    FROM req
-    JOIN conversations c
-      ON c.id = req.conversation_id AND req.sender_id IN (c.participant1_id, c.participant2_id)
+    LEFT JOIN conversations c ON c.id = req.conversation_id AND req.recipient_id IS NULL
     WHERE req.idx NOT IN (SELECT idx FROM existing)
-), events AS (  -- each new message is one event in each participant's log
+), locked AS (  -- the outboxes the sender's own sends append to, in user id order first;
+                -- a user who does not exist has no outbox head
+    SELECT h.user_id
+    FROM outbox_heads h
+    WHERE h.user_id IN (SELECT a.p1 FROM asked a WHERE a.sender_id IN (a.p1, a.p2)
+                        UNION
+                        SELECT a.p2 FROM asked a WHERE a.sender_id IN (a.p1, a.p2))
+    ORDER BY h.user_id
+    FOR UPDATE OF h
+), target AS (  -- the sends that go ahead
+    SELECT a.*
+    FROM asked a
+    WHERE a.sender_id IN (a.p1, a.p2)
+      AND a.p1 IN (SELECT user_id FROM locked) AND a.p2 IN (SELECT user_id FROM locked)
+), events AS (  -- each new message is one event in each participant's outbox
     SELECT t.idx, t.p1 AS user_id FROM target t
     UNION ALL
     SELECT t.idx, t.p2 FROM target t
-), locked AS (  -- every log the batch appends to, locked in user id order first
-    SELECT h.user_id
-    FROM outbox_heads h
-    WHERE h.user_id IN (SELECT user_id FROM events)
-    ORDER BY h.user_id
-    FOR UPDATE OF h
 ), pairs AS (
     SELECT t.p1, t.p2, count(*) AS added, count(*) FILTER (WHERE t.sender_id = t.p1) AS by_p1
     FROM target t
@@ -119,14 +137,13 @@ WITH req AS (
     INSERT INTO conversations AS c (participant1_id, participant2_id, message_count,
                                     participant1_sent)
     SELECT p1, p2, added, by_p1 FROM pairs
-    WHERE (SELECT count(*) FROM locked) > 0
     ON CONFLICT (participant1_id, participant2_id)
         DO UPDATE SET message_count = c.message_count + excluded.message_count,
                       participant1_sent = c.participant1_sent + excluded.participant1_sent,
                       updated_at = now()
     RETURNING c.id, c.participant1_id AS p1, c.participant2_id AS p2, c.message_count,
               (c.xmax = 0) AS created
-), heads AS (  -- each log advanced once; its new events number from first_seq + 1
+), heads AS (  -- each outbox advanced once; its new events number from first_seq + 1
     UPDATE outbox_heads h
     SET last_seq = h.last_seq + added.n
     FROM (SELECT user_id, count(*) AS n FROM events GROUP BY user_id) added
@@ -160,17 +177,20 @@ WITH req AS (
     JOIN placed p USING (conversation_id, position)
     JOIN seqs s ON s.idx = p.idx
 )
-SELECT p.idx, m.id, m.conversation_id, m.sender_id, m.recipient_id, m.content, m.status,
-       m.created_at, m.delivered_at, m.read_at, m.client_message_id,
-       m.sender_seq, s.seq AS recipient_seq, p.created
-FROM message m
-JOIN placed p USING (conversation_id, position)
-JOIN seqs s ON s.idx = p.idx AND s.user_id = m.recipient_id
-UNION ALL
-SELECT e.idx, e.id, e.conversation_id, e.sender_id, e.recipient_id, e.content, e.status,
-       e.created_at, e.delivered_at, e.read_at, e.client_message_id,
-       e.sender_seq, NULL, NULL
-FROM existing e;
+SELECT r.idx, o.id, o.conversation_id, o.sender_id, o.recipient_id, o.content, o.status,
+       o.created_at, o.delivered_at, o.read_at, o.client_message_id, o.sender_seq,
+       s.seq AS recipient_seq, p.created,
+       CASE WHEN o.id IS NOT NULL THEN NULL
+            WHEN a.p1 IS NULL THEN 'no_conversation'
+            WHEN a.sender_id NOT IN (a.p1, a.p2) THEN 'not_participant'
+            ELSE 'no_user' END AS refused
+FROM req r
+LEFT JOIN (SELECT p.idx, m.* FROM message m JOIN placed p USING (conversation_id, position)
+           UNION ALL
+           SELECT * FROM existing) o ON o.idx = r.idx
+LEFT JOIN placed p ON p.idx = r.idx
+LEFT JOIN seqs s ON s.idx = r.idx AND s.user_id = o.recipient_id
+LEFT JOIN asked a ON a.idx = r.idx;
 
 -- name: message_by_client_message_id
 SELECT id, conversation_id, sender_id, recipient_id, content, status,

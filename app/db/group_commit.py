@@ -2,8 +2,8 @@
 
 While one batch of sends is being written, the sends that arrive meanwhile wait, and go
 together in the next batch: one statement, one transaction, one commit (one WAL flush) for
-all of them. Under light load a batch is one send, written by the single-send statement;
-under heavy load the batches grow and the cost per message falls.
+all of them. Under light load a batch is one send, written by the single-send statement; under heavy
+load the batches grow and the cost per message falls.
 
 Two batches may be in flight, so one is written while the other waits for its commit. They
 cannot deadlock or reorder a user's events: each statement locks the logs it appends to in
@@ -28,17 +28,16 @@ log = logging.getLogger("chat.group_commit")
 MAX_BATCH = 128
 IN_FLIGHT = 2
 
-Outcome = Stored | None | Exception
+Outcome = Stored | Exception
 
 
 class GroupCommit:
     def __init__(self, db: Database, max_batch: int = MAX_BATCH) -> None:
         self._db = db
-        self._batcher: Batcher[SendRequest, Stored | None] = Batcher(
-            self._write, max_batch, IN_FLIGHT
-        )
+        self._batcher: Batcher[SendRequest, Stored] = Batcher(self._write, max_batch, IN_FLIGHT)
 
-    async def send(self, request: SendRequest) -> Stored | None:
+    async def send(self, request: SendRequest) -> Stored:
+        """The stored message (or the original of a resend); raises why it was refused."""
         return await self._batcher.submit(request)
 
     async def _write(self, batch: list[SendRequest]) -> list[Outcome]:

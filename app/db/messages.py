@@ -6,11 +6,10 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID  # noqa: TC003 - a field type of a Struct
 
 import msgspec
-from psycopg import errors as pg_errors
 
 from app.db.pool import fetch_retrying
 from app.db.queries import SQL
-from app.domain.errors import NotFound
+from app.domain.errors import ChatError, Forbidden, NotFound
 from app.domain.models import Message, MessageStatus
 
 if TYPE_CHECKING:
@@ -44,7 +43,7 @@ def message_from_row(row: Sequence[Any]) -> Message:
 
 
 class Stored(msgspec.Struct, frozen=True):
-    """What the send statement returns: the message, and the seq of its event in each log."""
+    """What the send statement returns: the message, and the seq of its event in each outbox."""
 
     message: Message
     sender_seq: int
@@ -65,44 +64,50 @@ class SendRequest(msgspec.Struct, frozen=True):
     conversation_id: UUID | None = None
     client_message_id: str | None = None
 
-    def params(self) -> dict[str, Any]:
-        return msgspec.structs.asdict(self)
+
+REFUSALS: dict[str, ChatError] = {
+    "no_conversation": NotFound("no such conversation"),
+    "not_participant": Forbidden("you are not a participant of this conversation"),
+    "no_user": NotFound("no such user"),
+}
 
 
-def stored_from_row(row: Sequence[Any] | None) -> Stored | None:
-    """The send statement's row; None when the conversation is not the sender's."""
-    if row is None:
-        return None
+def _outcome(row: Sequence[Any]) -> Stored | ChatError:
+    """A row of the send statements (less send_messages' idx): the stored message, or why it
+    was refused."""
+    if row[13] is not None:
+        refusal = REFUSALS[row[13]]
+        return type(refusal)(refusal.message)
     return Stored(message_from_row(row), row[10], row[11], bool(row[12]))
 
 
-async def send_message(conn: Conn, request: SendRequest) -> Stored | None:
-    """Stores one message and its two log events, in its own transaction. A repeated
-    client_message_id returns the original."""
-    try:
-        rows = await fetch_retrying(conn, SQL["send_message"], request.params())
-    except pg_errors.ForeignKeyViolation as exc:
-        raise NotFound("no such user") from exc
-    return stored_from_row(rows[0] if rows else None)
+def send_params(requests: Sequence[SendRequest]) -> dict[str, list[Any]]:
+    """The send statement's parameters: one array per field, in the requests' order."""
+    return {
+        "sender_ids": [r.sender_id for r in requests],
+        "recipient_ids": [r.recipient_id for r in requests],
+        "conversation_ids": [r.conversation_id for r in requests],
+        "contents": [r.content for r in requests],
+        "client_message_ids": [r.client_message_id for r in requests],
+    }
 
 
-async def send_messages(conn: Conn, requests: Sequence[SendRequest]) -> list[Stored | None]:
-    """Stores several sends in one statement: one round trip, one commit. If any fails, none
-    is stored and the error is raised (the caller retries them one by one)."""
-    cur = await conn.execute(
-        SQL["send_messages"],
-        {
-            "sender_ids": [r.sender_id for r in requests],
-            "recipient_ids": [r.recipient_id for r in requests],
-            "conversation_ids": [r.conversation_id for r in requests],
-            "contents": [r.content for r in requests],
-            "client_message_ids": [r.client_message_id for r in requests],
-        },
-    )
-    stored: list[Stored | None] = [None] * len(requests)
-    for row in await cur.fetchall():
-        stored[row[0] - 1] = stored_from_row(row[1:])
-    return stored
+async def send_messages(conn: Conn, requests: Sequence[SendRequest]) -> list[Stored | ChatError]:
+    """Stores the sends in one statement, one transaction: one outcome per request, in order.
+    A repeated client_message_id gives the original. If the statement fails, none is stored and
+    the error is raised (the caller then writes them one by one)."""
+    rows = await fetch_retrying(conn, SQL["send_messages"], send_params(requests))
+    outcomes: list[Stored | ChatError] = [NotFound("not sent")] * len(requests)
+    for row in rows:
+        outcomes[row[0] - 1] = _outcome(row[1:])
+    return outcomes
+
+
+async def send_message(conn: Conn, request: SendRequest) -> Stored | ChatError:
+    """One send, in its own statement and transaction: the stored message (the original of a
+    repeated client_message_id), or why it was refused."""
+    rows = await fetch_retrying(conn, SQL["send_message"], msgspec.structs.asdict(request))
+    return _outcome(rows[0])
 
 
 async def message_by_client_message_id(

@@ -13,7 +13,6 @@ from app.db.messages import SendRequest
 from app.domain.errors import RateLimited, ValidationFailed
 from app.domain.events import Event
 from app.domain.rules import canonical_pair, check_client_message_id, check_content
-from app.services.access import require_participant
 from app.services.ports import Delivery
 
 if TYPE_CHECKING:
@@ -69,11 +68,6 @@ class MessagingService:
         stored = await self._sends.send(
             SendRequest(sender_id, content, recipient_id, conversation_id, client_message_id)
         )
-        if stored is None:
-            assert conversation_id is not None  # noqa: S101 - only that form can miss
-            async with self._db.connection() as conn:
-                await require_participant(conn, conversation_id, sender_id)
-            raise AssertionError("unreachable: the sender is a participant")
         if not stored.is_new:
             await self._limiter.refund(sender_id)
         if stored.recipient_seq is not None:

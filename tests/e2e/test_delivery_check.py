@@ -10,7 +10,7 @@ from uuid import UUID
 
 import pytest
 
-from app.db.messages import SendRequest, send_message
+from app.db.messages import SendRequest
 from app.db.pool import Database
 from app.realtime.connection import CatchUp
 from app.realtime.delivery_check import CHECK_BATCH
@@ -18,6 +18,7 @@ from app.realtime.runtime import Realtime
 from app.services.outbox import OutboxService
 from tests.support.accounts import bulk_users
 from tests.support.recording import RecordingConnection
+from tests.support.sends import store
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -59,7 +60,7 @@ async def test_a_lost_event_is_caught_up_beyond_the_first_slice_of_users(
     try:
         sender, recipient = connections[0], connections[-1]  # the first slice, and the last
         async with db.connection() as conn:  # committed, never published
-            stored = await send_message(
+            stored = await store(
                 conn, SendRequest(sender.user_id, "lost in fan-out", recipient.user_id)
             )
         assert stored is not None

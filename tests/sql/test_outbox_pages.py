@@ -9,11 +9,12 @@ from typing import Any
 
 import psycopg
 
-from app.db.messages import SendRequest, send_message
+from app.db.messages import SendRequest
 from app.db.outbox import PageRequest, ack_and_deliver, mark_read, outbox_pages
 from app.domain.events import Event, LogEvent, StatusChange
 from app.domain.models import Message, MessageStatus
 from tests.support.accounts import bulk_users
+from tests.support.sends import store
 
 Conn = psycopg.AsyncConnection[tuple[Any, ...]]
 
@@ -27,8 +28,8 @@ async def one_page(
 
 async def test_events_carry_the_message_and_its_receipts(conn: Conn, database_url: str) -> None:
     a, b = (uuid.UUID(u.id) for u in bulk_users(database_url, 2, "pages"))
-    first = await send_message(conn, SendRequest(a, "first", b, None, "c-1"))
-    second = await send_message(conn, SendRequest(a, "second", b))
+    first = await store(conn, SendRequest(a, "first", b, None, "c-1"))
+    second = await store(conn, SendRequest(a, "second", b))
     assert first is not None
     assert second is not None
     assert second.recipient_seq is not None
@@ -58,7 +59,7 @@ async def test_events_carry_the_message_and_its_receipts(conn: Conn, database_ur
 async def test_pages_keep_to_the_range_and_the_limit(conn: Conn, database_url: str) -> None:
     a, b = (uuid.UUID(u.id) for u in bulk_users(database_url, 2, "pages"))
     for n in range(5):
-        assert await send_message(conn, SendRequest(a, f"m{n}", b)) is not None
+        assert await store(conn, SendRequest(a, f"m{n}", b)) is not None
 
     assert [e.seq for e in await one_page(conn, b, 1, 4, 1000)] == [2, 3, 4]
     assert [e.seq for e in await one_page(conn, b, 1, 5, 2)] == [2, 3]
@@ -74,8 +75,8 @@ async def test_pages_keep_to_the_range_and_the_limit(conn: Conn, database_url: s
 async def test_pages_of_many_users_come_in_the_order_asked(conn: Conn, database_url: str) -> None:
     a, b, c = (uuid.UUID(u.id) for u in bulk_users(database_url, 3, "pages"))
     for n in range(3):
-        assert await send_message(conn, SendRequest(a, f"to b {n}", b)) is not None
-    assert await send_message(conn, SendRequest(c, "to a", a)) is not None
+        assert await store(conn, SendRequest(a, f"to b {n}", b)) is not None
+    assert await store(conn, SendRequest(c, "to a", a)) is not None
 
     requests = [
         PageRequest(b, 1, 3),

@@ -13,7 +13,7 @@ import psycopg
 import pytest
 from psycopg._queries import MAX_CACHED_STATEMENT_LENGTH
 
-from app.db.messages import SendRequest
+from app.db.messages import SendRequest, send_params
 from app.db.migrate import migrate, migration_files
 from app.db.queries import SQL, SQL_DIR, compact, parse_queries
 from tests.support.accounts import insert_user_pair
@@ -110,7 +110,8 @@ def test_message_ids_are_uuid_v7_in_the_order_messages_were_stored(database_url:
         sender, recipient = insert_user_pair(conn, "v7ids")
         for n in range(4):
             conn.execute(
-                SQL["send_message"], SendRequest(sender, f"m{n}", recipient_id=recipient).params()
+                SQL["send_messages"],
+                send_params([SendRequest(sender, f"m{n}", recipient_id=recipient)]),
             )
             time.sleep(0.002)  # a new millisecond: within one, the random bits decide the order
         rows = conn.execute(
@@ -134,7 +135,8 @@ def test_a_deleted_user_takes_their_conversations_messages_and_log(database_url:
         assert third is not None
         for sender, recipient in ((gone, stays), (stays, gone), (stays, third[0])):
             conn.execute(
-                SQL["send_message"], SendRequest(sender, "hello", recipient_id=recipient).params()
+                SQL["send_messages"],
+                send_params([SendRequest(sender, "hello", recipient_id=recipient)]),
             )
 
         conn.execute("DELETE FROM users WHERE id = %s", (gone,))

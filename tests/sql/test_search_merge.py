@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import psycopg
 import pytest
 
-from app.db.messages import SEARCH_MERGE_LOCK_KEY, SendRequest
+from app.db.messages import SEARCH_MERGE_LOCK_KEY, SendRequest, send_params
 from app.db.pool import Database
 from app.db.queries import SQL
 from app.services.search import SearchService
@@ -51,7 +51,7 @@ def send_some(database_url: str, count: int = 20) -> None:
         low, high = insert_user_pair(conn, "merge")
         for n in range(count):
             request = SendRequest(low, f"lunch at noon, table {n}", recipient_id=high)
-            conn.execute(SQL["send_message"], request.params())
+            conn.execute(SQL["send_messages"], send_params([request]))
 
 
 def pending_pages(database_url: str) -> int:

@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 import pytest
 
-from app.db.messages import SendRequest, send_message, send_messages
+from app.db.messages import SendRequest, send_messages
 from app.db.pool import CONNECT_OPTIONS
 from tests.support.accounts import bulk_users
+from tests.support.sends import store
 from tests.support.services import migrated_database
 
 if TYPE_CHECKING:
@@ -71,7 +72,7 @@ async def test_sends_do_not_scan_messages_after_an_empty_analyze(
         before = await rows_read_by_scans(conn)
         for i in range(SENDS):
             sender, recipient = (alice, bob) if i % 2 == 0 else (bob, alice)
-            stored = await send_message(conn, request(sender, recipient, f"message {i}", f"m{i}"))
+            stored = await store(conn, request(sender, recipient, f"message {i}", f"m{i}"))
             assert stored is not None and stored.is_new
         read = (await rows_read_by_scans(conn))["messages"] - before["messages"]
     # a sequential read per send would read about SENDS**2 / 2 rows (80,000)
@@ -84,7 +85,7 @@ async def test_sends_and_batches_read_no_table_sequentially(empty_database_url: 
         await conn.execute("ANALYZE")  # a few hundred rows: a scan looks cheap to the planner
         before = await rows_read_by_scans(conn)
         for i in range(SENDS):  # one at a time, then in batches, each to the user after
-            stored = await send_message(conn, request(users[i], users[(i + 1) % USERS], "hi"))
+            stored = await store(conn, request(users[i], users[(i + 1) % USERS], "hi"))
             assert stored is not None and stored.is_new
         for first in range(0, SENDS, BATCH):
             batch = [

@@ -12,10 +12,11 @@ from typing import Any
 
 import psycopg
 
-from app.db.messages import SendRequest, send_message, send_messages
+from app.db.messages import SendRequest, Stored, send_messages
 from app.db.outbox import mark_read
 from app.db.pool import CONNECT_OPTIONS
 from tests.support.accounts import bulk_users
+from tests.support.sends import store
 
 Conn = psycopg.AsyncConnection[tuple[Any, ...]]
 
@@ -43,7 +44,7 @@ async def message_ids(conn: Conn, conversation: uuid.UUID) -> list[uuid.UUID]:
 
 async def test_unread_counts_follow_sends_and_marks(conn: Conn, database_url: str) -> None:
     a, b = (uuid.UUID(u.id) for u in bulk_users(database_url, 2, "unread"))
-    first = await send_message(conn, SendRequest(a, "hello", recipient_id=b))
+    first = await store(conn, SendRequest(a, "hello", recipient_id=b))
     assert first is not None
     conversation = first.message.conversation_id
     rng = random.Random(7)  # noqa: S311 - a repeatable mix, not a secret
@@ -51,7 +52,7 @@ async def test_unread_counts_follow_sends_and_marks(conn: Conn, database_url: st
         action = rng.choice(["one", "batch", "mark", "mark"])
         if action == "one":
             sender, recipient = rng.choice([(a, b), (b, a)])
-            await send_message(conn, SendRequest(sender, f"s{step}", recipient_id=recipient))
+            await store(conn, SendRequest(sender, f"s{step}", recipient_id=recipient))
         elif action == "batch":
             await send_messages(
                 conn,
@@ -73,8 +74,8 @@ async def test_unread_counts_follow_sends_and_marks(conn: Conn, database_url: st
 async def test_concurrent_marks_count_each_message_once(conn: Conn, database_url: str) -> None:
     a, b = (uuid.UUID(u.id) for u in bulk_users(database_url, 2, "unread"))
     stored = await send_messages(conn, [SendRequest(a, f"m{i}", recipient_id=b) for i in range(60)])
-    conversation = stored[0].message.conversation_id if stored[0] else None
-    assert conversation is not None
+    assert isinstance(stored[0], Stored)
+    conversation = stored[0].message.conversation_id
     ids = await message_ids(conn, conversation)
     readers = [
         await psycopg.AsyncConnection.connect(database_url, **CONNECT_OPTIONS) for _ in range(8)

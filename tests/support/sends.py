@@ -1,0 +1,17 @@
+"""Sends straight through the service's send statement, for tests of the SQL."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from app.db.messages import SendRequest, Stored, send_message
+
+if TYPE_CHECKING:
+    from app.db.pool import Conn
+
+
+async def store(conn: Conn, request: SendRequest) -> Stored:
+    """Sends alone, as a lone send is written; fails the test if the send is refused."""
+    outcome = await send_message(conn, request)
+    assert isinstance(outcome, Stored), outcome
+    return outcome
