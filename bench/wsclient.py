@@ -2,8 +2,8 @@
 
 The generator shares the two cores with the server and PostgreSQL, so every microsecond it
 spends on a frame is taken from what it measures. In a reconnect storm, 100,000 frames come
-into one process: on 30 Nov the bare relay's storm took 3.7-4.1 s with `websockets` and
-`json`, 2.3-3.1 s with these. A frame is read once, in its listener's callback, into the one
+into one process, and `websockets` with `json` made the bare relay's storm markedly slower
+than these do. A frame is read once, in its listener's callback, into the one
 field the bench looks at first.
 """
 

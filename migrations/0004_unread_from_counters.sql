@@ -1,6 +1,6 @@
 -- An unread count was counted: every message to the reader after their read mark, read from
--- the index each time a conversation is shown (72 ms for 1M unread). Two counters now make it
--- a subtraction: how many messages the conversation's first participant sent (the second sent
+-- the index each time a conversation is shown, so a deep backlog made a slow list. Two
+-- counters now make it a subtraction: how many messages the conversation's first participant sent (the second sent
 -- the rest of message_count), and, on each read mark, how many messages to the reader lie at
 -- or before it. The send statements and mark_read keep them.
 ALTER TABLE conversations ADD COLUMN participant1_sent bigint NOT NULL DEFAULT 0;

@@ -1,7 +1,7 @@
 -- Every send checked three foreign keys to `users`: the message's sender and recipient, and
 -- the user of each of its two log rows. Each check is a lookup of `users` and a lock on the
--- user's row, which PostgreSQL writes to the WAL: two of the 4.8 locks per send, and 2-13 %
--- of the database's CPU per lone send (`bench.db_cost`'s setup, alternating, 30 Nov).
+-- user's row, which PostgreSQL writes to the WAL: a share of the database's CPU per send
+-- that `python -m bench.db_cost` can see.
 --
 -- They proved nothing the rows do not already owe to other keys:
 -- - a message's sender and recipient are its conversation's two participants (the send

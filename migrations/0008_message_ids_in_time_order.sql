@@ -1,9 +1,8 @@
 -- A message's id was a random UUID (version 4), so each insert went to a random leaf of
 -- messages_pkey. Two costs followed, both growing with the table:
 -- - the whole index had to stay in memory, or inserts would read it from disk;
--- - after each checkpoint, the first insert into each leaf wrote that whole page to the WAL.
---   With 1M messages, 16,000 sends right after a checkpoint wrote 4.0-4.8 KB of WAL each,
---   against 2.6-3.2 KB with the ids below (batches of 8, alternating, 1 Dec).
+-- - after each checkpoint, the first insert into each leaf wrote that whole page to the WAL,
+--   so the sends after a checkpoint rewrote most of the index.
 -- A UUID version 7 (RFC 9562) begins with the time in milliseconds, then 74 random bits:
 -- inserts go to the index's newest leaves, as a sequence's would, and an id is still a UUID
 -- no one can guess. Ids already stored keep their values.

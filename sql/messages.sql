@@ -295,9 +295,9 @@ LIMIT %(limit)s OFFSET %(offset)s;
 
 -- name: merge_search_pending
 -- Moves the search index's pending list into the index. A send adds its words to that list
--- (the GIN index's fastupdate), and the send that found the list over its limit (4 MB) used
--- to merge all of it before committing: 100-250 ms, about every 60,000 short messages (the
--- bench's). Merged every second, the list never gets there. One merge at a time: while
+-- (the GIN index's fastupdate), and the send that finds the list over its limit (4 MB) merges
+-- all of it before committing, a stall of that send and every one behind it. Merged every
+-- second, the list never gets there. One merge at a time: while
 -- another connection holds the lock, this returns NULL and merges nothing.
 SELECT CASE WHEN pg_try_advisory_xact_lock(%(key)s)
             THEN gin_clean_pending_list('messages_search_vector'::regclass) END AS pages;

@@ -7,8 +7,8 @@
 -- ORDER BY and LIMIT instead, a plan made without seeing the requests could read the whole
 -- rest of a long outbox by a bitmap scan and sort it, for every page
 -- (tests/sql/test_query_plans.py).
-SELECT w.n, o.seq, o.event, o.status,
-       m.id, m.conversation_id, m.sender_id, m.recipient_id, m.content, m.status,
+SELECT w.n, o.seq, o.event, o.status::text,
+       m.id, m.conversation_id, m.sender_id, m.recipient_id, m.content, m.status::text,
        m.created_at, m.delivered_at, m.read_at, m.client_message_id
 FROM unnest(%(user_ids)s::uuid[], %(sinces)s::bigint[], %(untils)s::bigint[])
     WITH ORDINALITY AS w(user_id, since, until, n)

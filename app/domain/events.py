@@ -2,7 +2,8 @@
 
 A frame is `{"event", "data", "ref"?, "seq"?}` (contract section 4). The events in `LOGGED`
 are kept in each user's outbox and carry that user's `seq`. Whatever path a frame leaves by
-(published live, a reply to a request, replayed from the outbox), `frame()` writes it.
+(published live, a reply to a request), `frame()` writes it; replayed from the outbox, a page
+of them at once, `log_frames()`.
 """
 
 from __future__ import annotations
@@ -85,9 +86,6 @@ class LogEvent(msgspec.Struct, frozen=True):
     event: Event
     data: LogData
 
-    def frame(self) -> str:
-        return frame(self.event, self.data, seq=self.seq)
-
 
 class _Frame(msgspec.Struct, omit_defaults=True):
     event: str
@@ -109,3 +107,10 @@ def frame(
 ) -> str:
     """The frame of one event: `data` is its payload, or the payload already encoded."""
     return _ENCODER.encode(_Frame(event, data, ref, seq)).decode()
+
+
+def log_frames(events: list[LogEvent]) -> list[str]:
+    """The frames of outbox events, as `frame()` writes each, encoded in one call (a replay
+    sends thousands): compact JSON holds no newline, so the lines are the frames."""
+    lines = _ENCODER.encode_lines([_Frame(e.event, e.data, None, e.seq) for e in events])
+    return lines.decode().split("\n")[:-1]

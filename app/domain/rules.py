@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
+
+import msgspec
 
 from app.domain.errors import ValidationFailed
 
@@ -19,6 +21,12 @@ SEARCH_QUERY_MAX = 1000
 MAX_BODY_BYTES = 64 * 1024
 
 _USERNAME = re.compile(USERNAME_PATTERN)
+
+# The wire types of message content and client message ids, REST and WebSocket alike: their
+# lengths are checked as they are decoded, the rest of each rule by check_content and
+# check_client_message_id below.
+Content = Annotated[str, msgspec.Meta(min_length=1, max_length=CONTENT_MAX)]
+ClientMessageId = Annotated[str, msgspec.Meta(min_length=1, max_length=CLIENT_MESSAGE_ID_MAX)]
 
 
 def check_username(username: str) -> str:

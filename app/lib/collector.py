@@ -7,25 +7,25 @@ import gc
 import time
 
 # Python's young generations (700, 10), so that an automatic collection walks few objects
-# even while thousands of clients connect at once (a larger first generation made one
-# collection of 350 ms after 10,000 connects). Closed connections leave no cycles behind
-# (`release` in the WebSocket handler), so full collections can be rare: one is considered
-# after 30,000 collections of generation 1, some 50 minutes of the clock below.
+# even while thousands of clients connect at once (a larger first generation makes one long
+# pause of the event loop after a crowd of connects). Closed connections leave no cycles
+# behind (`release` in the WebSocket handler), so full collections can be rare: one is
+# considered after 30,000 collections of generation 1, most of an hour of the clock below.
 GC_THRESHOLDS = (700, 10, 30_000)
 
 # Python starts a collection when allocations outnumber deallocations by the first threshold.
-# With 10,000 connections, each message frees a connection's previous waits (old objects) as
-# it makes new ones, so that count barely moves while the youngest generation fills: a
-# collection of generation 1 then walked 25,000-47,000 objects and stopped the event loop for
-# 11-18 ms. On a clock, each collection walks only what the last 10 ms made.
+# With many connections, each message frees a connection's previous waits (old objects) as it
+# makes new ones, so that count barely moves while the youngest generation fills, and the
+# collection that finally comes walks tens of thousands of objects at once. On a clock, each
+# collection walks only what the last tick made.
 YOUNG_EVERY_SECONDS = 0.01
 MIDDLE_EVERY = 10  # every tenth collection on the clock is of generation 1 too
 # An idle worker has nothing young to collect: the clock then ticks once a second, so that it
-# does not wake the process 100 times a second for nothing (0.85 % of a core).
+# does not wake the process 100 times a second for nothing.
 IDLE_EVERY_SECONDS = 1.0
 # Idle: the event loop's thread was busy for under 5 % of the last interval. On a slow machine
-# (30 Nov, 22:40Z) a wake-up of the clock alone cost 0.24 ms of the thread's CPU, 2.4 % of 10 ms:
-# a line at 2 % took that for work.
+# a wake-up of the clock alone can cost a few per cent of a 10 ms tick, so the line sits above
+# that.
 IDLE_BELOW = 0.05
 
 

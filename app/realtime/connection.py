@@ -191,24 +191,24 @@ class Connection:
             return
         await self._idle.wait()
         while self.last_sent < until:
-            events = await self._outbox.page(self.user_id, self.last_sent, until)
-            if not events:
+            page = await self._outbox.page(self.user_id, self.last_sent, until)
+            if not page.seqs:
                 log.warning("outbox shorter than expected", extra={"until": until})
                 return
-            for event in events:
-                await self._send(event.seq, event.frame())
+            for seq, text in zip(page.seqs, page.frames, strict=True):
+                await self._send(seq, text)
 
     async def _sync(self, item: Sync) -> None:
         """Resends (since, until] as stored, whatever this connection sent before."""
         await self._idle.wait()
         last = item.since
         while last < item.until:
-            events = await self._outbox.page(self.user_id, last, item.until)
-            if not events:
+            page = await self._outbox.page(self.user_id, last, item.until)
+            if not page.seqs:
                 break
-            for event in events:
-                await self._write(event.frame())
-                last = event.seq
+            for seq, text in zip(page.seqs, page.frames, strict=True):
+                await self._write(text)
+                last = seq
         self.last_sent = max(self.last_sent, item.until)
         done = SyncDone(self.last_sent)
         await self._write(frame(Event.REPLY, done, ref=item.ref))

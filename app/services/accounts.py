@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from app.domain.models import User
     from app.services.tokens import AccessToken, Identity, TokenService
 
-# argon2id at OWASP's recommended minimum (19 MiB, 2 passes): about 15 ms a hash here.
+# argon2id at OWASP's recommended minimum (19 MiB, 2 passes).
 _HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 _KNOWN_USER_SECONDS = 60.0
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from app.db import outbox
 from app.db.outbox import OutboxHead, PageRequest
+from app.domain.events import log_frames
 from app.lib.batching import Batcher
 from app.lib.coalesce import Coalescer
 
@@ -13,10 +14,16 @@ if TYPE_CHECKING:
     from uuid import UUID
 
     from app.db.pool import Database
-    from app.domain.events import LogEvent
 
 PAGE = 1000  # events per page
 PAGES_PER_QUERY = 32  # pages asked for together (connections starting at once) share a query
+
+
+class OutboxPage(NamedTuple):
+    """Events of a user's outbox, oldest first: their seqs, and their frames."""
+
+    seqs: list[int]
+    frames: list[str]
 
 
 class OutboxService:
@@ -34,10 +41,11 @@ class OutboxService:
         async with self._db.connection() as conn:
             return await outbox.outbox_heads(conn, user_ids)
 
-    async def page(self, user_id: UUID, since: int, until: int) -> list[LogEvent]:
+    async def page(self, user_id: UUID, since: int, until: int) -> OutboxPage:
         """Up to PAGE events with `since < seq <= until`, oldest first."""
         return await self._pages.submit(PageRequest(user_id, since, until))
 
-    async def _read_pages(self, requests: list[PageRequest]) -> list[list[LogEvent]]:
+    async def _read_pages(self, requests: list[PageRequest]) -> list[OutboxPage]:
         async with self._db.connection() as conn:
-            return await outbox.outbox_pages(conn, requests, PAGE)
+            pages = await outbox.outbox_pages(conn, requests, PAGE)
+        return [OutboxPage([e.seq for e in page], log_frames(page)) for page in pages]

@@ -20,8 +20,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("chat.search")
 
 # How often a worker merges the search index's pending list (sql/messages.sql,
-# merge_search_pending): at 5,000 msg/s a second's list is about 1 MB, some 35 ms of a
-# connection's time, off the send path.
+# merge_search_pending): often enough that a merge is short and the list never reaches the
+# size at which a send would have to merge it.
 MERGE_EVERY_SECONDS = 1.0
 
 

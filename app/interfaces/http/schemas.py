@@ -9,11 +9,11 @@ import msgspec
 
 from app.domain.models import CamelStruct
 from app.domain.rules import (
-    CLIENT_MESSAGE_ID_MAX,
-    CONTENT_MAX,
     PASSWORD_MAX,
     PASSWORD_MIN,
     USERNAME_PATTERN,
+    ClientMessageId,
+    Content,
 )
 
 
@@ -32,10 +32,8 @@ class OpenConversationBody(CamelStruct, frozen=True):
 
 
 class SendMessageBody(CamelStruct, frozen=True):
-    content: Annotated[str, msgspec.Meta(min_length=1, max_length=CONTENT_MAX)]
-    client_message_id: (
-        Annotated[str, msgspec.Meta(min_length=1, max_length=CLIENT_MESSAGE_ID_MAX)] | None
-    ) = None
+    content: Content
+    client_message_id: ClientMessageId | None = None
 
 
 class MarkReadBody(CamelStruct, frozen=True):

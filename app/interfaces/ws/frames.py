@@ -14,17 +14,17 @@ import msgspec
 
 from app.domain.errors import BadFrame, ChatError, ValidationFailed
 from app.domain.models import CamelStruct
-from app.domain.rules import CLIENT_MESSAGE_ID_MAX, CONTENT_MAX
+from app.domain.rules import ClientMessageId, Content
 
 Ref = str | int | None
 NonNegative = Annotated[int, msgspec.Meta(ge=0)]
 
 
 class SendData(CamelStruct, frozen=True, forbid_unknown_fields=False):
-    content: Annotated[str, msgspec.Meta(max_length=CONTENT_MAX)]
+    content: Content
     recipient_id: UUID | None = None
     conversation_id: UUID | None = None
-    client_message_id: Annotated[str, msgspec.Meta(max_length=CLIENT_MESSAGE_ID_MAX)] | None = None
+    client_message_id: ClientMessageId | None = None
 
 
 class ReadData(CamelStruct, frozen=True):
