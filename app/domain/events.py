@@ -41,40 +41,6 @@ class StatusChange(CamelStruct, frozen=True):
     read_at: datetime | None
 
 
-class Typing(CamelStruct, frozen=True):
-    """`typing`: to the other participant; never logged."""
-
-    conversation_id: UUID
-    user_id: UUID
-    is_typing: bool
-
-
-class SessionReady(CamelStruct, frozen=True):
-    """`session:ready`: the backlog is sent and live delivery has started."""
-
-    user_id: UUID
-    last_seq: int
-
-
-class SyncDone(CamelStruct, frozen=True):
-    """The reply to `sync`, after the events it asked for."""
-
-    last_seq: int
-
-
-class Updated(CamelStruct, frozen=True):
-    """The reply to `message:read` (and the body of its REST twin)."""
-
-    updated: int
-
-
-class ErrorData(CamelStruct, frozen=True, omit_defaults=True):
-    code: str
-    message: str
-    retry_after: int | None = None
-    details: dict[str, Any] | None = None
-
-
 # What an outbox event says, by its kind.
 LogData = Message | StatusChange
 
@@ -85,6 +51,40 @@ class LogEvent(msgspec.Struct, frozen=True):
     seq: int
     event: Event
     data: LogData
+
+
+class Typing(CamelStruct, frozen=True):
+    """`typing`: to the other participant; never logged."""
+
+    conversation_id: UUID
+    user_id: UUID
+    is_typing: bool
+
+
+class ErrorData(CamelStruct, frozen=True, omit_defaults=True):
+    """`error`: a request failed, or the connection is about to close."""
+
+    code: str
+    message: str
+    retry_after: int | None = None
+    details: dict[str, Any] | None = None
+
+
+class SessionReady(CamelStruct, frozen=True):
+    """`session:ready`: the backlog is sent and live delivery has started."""
+
+    user_id: UUID
+    last_seq: int
+
+
+# The data of replies: to `sync` (after the events it asked for), and to `message:read` (its
+# REST twin answers the same body).
+class SyncDone(CamelStruct, frozen=True):
+    last_seq: int
+
+
+class Updated(CamelStruct, frozen=True):
+    updated: int
 
 
 class _Frame(msgspec.Struct, omit_defaults=True):

@@ -20,6 +20,11 @@ Ref = str | int | None
 NonNegative = Annotated[int, msgspec.Meta(ge=0)]
 
 
+class _Frame(msgspec.Struct, frozen=True, tag_field="event"):
+    ref: Ref = None
+    seq: int | None = None
+
+
 class SendData(CamelStruct, frozen=True, forbid_unknown_fields=False):
     content: Content
     recipient_id: UUID | None = None
@@ -27,34 +32,21 @@ class SendData(CamelStruct, frozen=True, forbid_unknown_fields=False):
     client_message_id: ClientMessageId | None = None
 
 
+class SendFrame(_Frame, tag="message:send", frozen=True):
+    data: SendData | None = None
+
+
 class ReadData(CamelStruct, frozen=True):
     conversation_id: UUID
     up_to_message_id: UUID
 
 
-class TypingData(CamelStruct, frozen=True):
-    conversation_id: UUID
-
-
-class AckData(CamelStruct, frozen=True):
-    seq: NonNegative
-
-
-class SyncData(CamelStruct, frozen=True):
-    since: NonNegative
-
-
-class _Frame(msgspec.Struct, frozen=True, tag_field="event"):
-    ref: Ref = None
-    seq: int | None = None
-
-
-class SendFrame(_Frame, tag="message:send", frozen=True):
-    data: SendData | None = None
-
-
 class ReadFrame(_Frame, tag="message:read", frozen=True):
     data: ReadData | None = None
+
+
+class TypingData(CamelStruct, frozen=True):
+    conversation_id: UUID
 
 
 class TypingStartFrame(_Frame, tag="typing:start", frozen=True):
@@ -65,8 +57,16 @@ class TypingStopFrame(_Frame, tag="typing:stop", frozen=True):
     data: TypingData | None = None
 
 
+class AckData(CamelStruct, frozen=True):
+    seq: NonNegative
+
+
 class AckFrame(_Frame, tag="ack", frozen=True):
     data: AckData | None = None
+
+
+class SyncData(CamelStruct, frozen=True):
+    since: NonNegative
 
 
 class SyncFrame(_Frame, tag="sync", frozen=True):
