@@ -12,7 +12,7 @@ import msgspec
 import psycopg
 from dotenv import load_dotenv
 
-from app.db.migrate import migrate
+from app.db.migrate import Irreversible, commands, current_revision, migrate
 from app.lib.logs import configure_logging
 from app.lib.settings import DATA_DIR, ConfigError, Settings, load_settings
 from app.server.embedded import embedded_jwt_secret, start_embedded_postgres
@@ -26,17 +26,32 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="chat", description="Real-time one-to-one chat service")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("serve", help="migrate if needed, then serve HTTP and WebSocket")
-    commands.add_parser("migrate", help="bring the database schema up to date")
+    migrating = commands.add_parser(
+        "migrate",
+        help="bring the database schema up to date (or show or undo revisions)",
+        description="Schema migrations (advanced-alchemy's Alembic integration running the "
+        "SQL files of migrations/). Without an action: upgrade to the newest revision.",
+    )
+    actions = migrating.add_subparsers(dest="action")
+    actions.add_parser("upgrade", help="apply every revision not applied yet (the default)")
+    actions.add_parser("current", help="print the database's revision")
+    actions.add_parser("history", help="list every revision, newest first")
+    back = actions.add_parser("downgrade", help="undo revisions down to REVISION")
+    back.add_argument("revision", help="the revision to go back to (e.g. 0008, or -1)")
     args = parser.parse_args(argv)
     load_dotenv(".env", override=False)
     configure_logging()
     try:
         settings = resolve_embedded(load_settings())
-        applied = run_migrations(settings)
+        if args.command == "migrate" and args.action not in (None, "upgrade"):
+            return migration_command(settings, args.action, getattr(args, "revision", None))
+        applied, revision = run_migrations(settings)
     except ConfigError as exc:
         print(f"chat: {exc}", file=sys.stderr)  # noqa: T201 - the one-line startup error
         return 2
-    log.info("schema up to date", extra={"applied": ",".join(map(str, applied)) or "none"})
+    log.info(
+        "schema up to date", extra={"revision": revision, "applied": ",".join(applied) or "none"}
+    )
     if args.command == "serve":
         serve(settings)
     return 0
@@ -56,13 +71,34 @@ def resolve_embedded(settings: Settings) -> Settings:
     return msgspec.structs.replace(settings, database_url=url, jwt_secret=secret)
 
 
-def run_migrations(settings: Settings) -> list[int]:
+def run_migrations(settings: Settings) -> tuple[list[str], str | None]:
+    """The revisions applied now, and the schema's revision after."""
     assert settings.database_url is not None  # noqa: S101 - resolve_embedded set it
     try:
-        return migrate(settings.database_url)
+        current_revision(settings.database_url)  # fails fast, with psycopg's reason
+        applied = migrate(settings.database_url)
+        return applied, current_revision(settings.database_url)
     except psycopg.OperationalError as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ConfigError("DATABASE_URL", f"cannot connect to the database ({reason})") from exc
+
+
+def migration_command(settings: Settings, action: str, revision: str | None) -> int:
+    """`chat migrate current | history | downgrade REVISION`, printed as Alembic prints them."""
+    assert settings.database_url is not None  # noqa: S101 - resolve_embedded set it
+    alembic = commands(settings.database_url)
+    if action == "current":
+        print(current_revision(settings.database_url) or "none")  # noqa: T201 - the answer
+    elif action == "history":
+        alembic.history()
+    else:
+        try:
+            alembic.downgrade(revision or "-1")
+        except Irreversible as exc:
+            print(f"chat: {exc}; nothing was undone", file=sys.stderr)  # noqa: T201 - one line
+            return 2
+        print(current_revision(settings.database_url) or "none")  # noqa: T201 - the answer
+    return 0
 
 
 def serve(settings: Settings) -> None:

@@ -7,9 +7,13 @@ a query only for queries under 4 KiB, and the send statements are longer with th
 from __future__ import annotations
 
 import re
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
+from app.db.files import SQL_DIR
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
 _HEADER = re.compile(r"^-- name: ([a-z_][a-z0-9_]*)\s*$", re.MULTILINE)
 
 

@@ -13,6 +13,8 @@ from urllib.parse import urlparse
 import msgspec
 from limits import parse
 
+from app.lib.logs import FORMATS, log_format
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
@@ -37,6 +39,12 @@ class Settings(msgspec.Struct, frozen=True):
     rate_limit: str = "10/minute"
     allowed_origins: frozenset[str] | None = None
     delivery_check_seconds: float = 1.0
+    refresh_token_ttl: int = 2_592_000
+    login_rate_limit: str = "10/15 minutes"
+    auth_rate_limit: str = "60/minute"
+    max_connections_per_user: int = 50
+    log_format: str = "json"
+    metrics_token: str | None = None
 
     @property
     def embedded(self) -> bool:
@@ -60,11 +68,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         raise ConfigError("CHAT_JWT_SECRET", f"must be at least {MIN_SECRET_BYTES} bytes")
     if secret is None and database_url is not None:
         raise ConfigError("CHAT_JWT_SECRET", "required when DATABASE_URL is set")
-    rate_limit = get("CHAT_RATE_LIMIT") or "10/minute"
-    try:
-        parse(rate_limit)
-    except ValueError as exc:
-        raise ConfigError("CHAT_RATE_LIMIT", f"not a rate limit ({exc}); e.g. 10/minute") from exc
     origins = get("CHAT_ALLOWED_ORIGINS")
     check = get("CHAT_DELIVERY_CHECK_SECONDS") or "1"
     try:
@@ -85,12 +88,39 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         access_token_ttl=_integer(
             get("CHAT_ACCESS_TOKEN_TTL"), "CHAT_ACCESS_TOKEN_TTL", 3600, 1, 10**8
         ),
-        rate_limit=rate_limit,
+        rate_limit=_rate(get("CHAT_RATE_LIMIT"), "CHAT_RATE_LIMIT", "10/minute"),
         allowed_origins=(
             frozenset(o.strip() for o in origins.split(",") if o.strip()) if origins else None
         ),
         delivery_check_seconds=delivery_check_seconds,
+        refresh_token_ttl=_integer(
+            get("CHAT_REFRESH_TOKEN_TTL"), "CHAT_REFRESH_TOKEN_TTL", 2_592_000, 60, 10**9
+        ),
+        login_rate_limit=_rate(
+            get("CHAT_LOGIN_RATE_LIMIT"), "CHAT_LOGIN_RATE_LIMIT", "10/15 minutes"
+        ),
+        auth_rate_limit=_rate(get("CHAT_AUTH_RATE_LIMIT"), "CHAT_AUTH_RATE_LIMIT", "60/minute"),
+        max_connections_per_user=_integer(
+            get("CHAT_MAX_CONNECTIONS_PER_USER"), "CHAT_MAX_CONNECTIONS_PER_USER", 50, 1, 100_000
+        ),
+        log_format=_log_format(get("CHAT_LOG_FORMAT")),
+        metrics_token=get("CHAT_METRICS_TOKEN"),
     )
+
+
+def _rate(value: str | None, name: str, default: str) -> str:
+    chosen = value or default
+    try:
+        parse(chosen)
+    except ValueError as exc:
+        raise ConfigError(name, f"not a rate limit ({exc}); e.g. 10/minute") from exc
+    return chosen
+
+
+def _log_format(value: str | None) -> str:
+    if value is not None and value.lower() not in FORMATS:
+        raise ConfigError("CHAT_LOG_FORMAT", f"must be json or text, got {value!r}")
+    return log_format(value or "")
 
 
 def _url(value: str | None, name: str, schemes: set[str]) -> str | None:

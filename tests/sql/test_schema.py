@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import threading
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -13,12 +12,12 @@ import psycopg
 import pytest
 from psycopg._queries import MAX_CACHED_STATEMENT_LENGTH
 
+from app.db.files import SQL_DIR
 from app.db.messages import SendRequest, send_params
-from app.db.migrate import migrate, migration_files
-from app.db.queries import SQL, SQL_DIR, compact, parse_queries
+from app.db.queries import SQL, compact, parse_queries
 from tests.support.accounts import insert_user_pair
-from tests.support.services import create_database, drop_database
 
+MIGRATION_BOOKKEEPING = set(parse_queries((SQL_DIR / "schema_versions.sql").read_text()))
 APP_DB = Path(__file__).resolve().parents[2] / "app" / "db"
 
 
@@ -26,8 +25,8 @@ def test_every_named_query_is_valid_against_the_schema(database_url: str) -> Non
     """EXPLAIN plans each query without running it: every table, column and type must exist."""
     with psycopg.connect(database_url, autocommit=True) as conn:
         for name, query in SQL.items():
-            if name.startswith("migrations_") or name == "migration_record":
-                continue  # bookkeeping of the migration runner, run by every migrate()
+            if name in MIGRATION_BOOKKEEPING:
+                continue  # run by every migrate(), tests/sql/test_migrations.py
             params = dict.fromkeys(re.findall(rb"%\((\w+)\)s", query))
             with conn.transaction(force_rollback=True):
                 conn.execute(b"EXPLAIN " + query, {k.decode(): v for k, v in params.items()})
@@ -60,27 +59,6 @@ def test_every_query_is_short_enough_for_psycopgs_parse_cache() -> None:
     assert {name: len(query) for name, query in SQL.items()} == {
         name: len(query) for name, query in SQL.items() if len(query) <= MAX_CACHED_STATEMENT_LENGTH
     }
-
-
-def test_migrations_are_idempotent_and_safe_concurrently() -> None:
-    name, url = create_database()
-    try:
-        results: list[list[int]] = []
-        threads = [threading.Thread(target=lambda: results.append(migrate(url))) for _ in range(3)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        everything = [version for version, _, _ in migration_files()]
-        assert sorted(results, key=len) == [[], [], everything]
-        assert migrate(url) == []
-        with psycopg.connect(url) as conn:
-            recorded = [
-                row[0] for row in conn.execute("SELECT version FROM schema_migrations ORDER BY 1")
-            ]
-        assert recorded == everything
-    finally:
-        drop_database(name)
 
 
 def test_constraints_hold(database_url: str) -> None:

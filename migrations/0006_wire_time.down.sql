@@ -1,0 +1,2 @@
+-- Undoes 0006.
+DROP FUNCTION wire_time(timestamptz);
