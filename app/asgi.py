@@ -20,7 +20,7 @@ from app.lib.logs import configure_logging
 from app.lib.settings import load_settings
 from app.realtime.runtime import Realtime
 from app.realtime.typing import TypingTracker
-from app.server.granian import DRAIN_SIGNAL
+from app.server.worker_stop import WorkerStop, hold_stop_signals
 from app.services.accounts import AccountService
 from app.services.container import Services
 from app.services.conversations import ConversationService
@@ -66,20 +66,9 @@ def build_state(settings: Settings) -> AppState:
     return AppState(services, realtime, typing, settings.allowed_origins)
 
 
-def drain_on_signal(realtime: Realtime) -> None:
-    """The serving process asks each worker to drain with DRAIN_SIGNAL before stopping it."""
-    loop = asyncio.get_running_loop()
-    tasks: set[asyncio.Task[None]] = set()
-
-    def start_drain() -> None:
-        task = loop.create_task(realtime.drain.run())
-        tasks.add(task)
-        task.add_done_callback(tasks.discard)
-
-    loop.add_signal_handler(DRAIN_SIGNAL, start_drain)
-
-
 def create_app(settings: Settings | None = None) -> ASGIApp:
+    """What granian serves in each worker process."""
+    hold_stop_signals()  # before anything starts a thread: app/server/worker_stop.py
     settings = settings or load_settings()
     configure_logging()
     state = build_state(settings)
@@ -88,7 +77,7 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         await state.services.db.open()
         await state.realtime.start()
-        drain_on_signal(state.realtime)
+        WorkerStop(state.realtime.drain.run).start()
         young_collections = settle_collector()
         search_merges = asyncio.get_running_loop().create_task(state.services.search.keep_merging())
         log.info("worker ready")

@@ -1,9 +1,10 @@
-"""granian, with a drain step before it stops.
+"""granian's main process, with a drain step before it stops its workers.
 
-granian drops open WebSockets the moment a worker is told to stop. On SIGTERM (or SIGINT) we
-first ask every worker to drain (SIGUSR1: stop taking connections, let in-flight sends
-finish, close each socket with 1001 so clients reconnect with `since`), then let granian
-shut down as usual. A second signal stops at once.
+granian drops open WebSockets the moment a worker is told to stop. On SIGTERM (or SIGINT) the
+main process first asks every worker to drain (DRAIN_SIGNAL: stop taking connections, finish
+what was read, close each socket with 1001 so clients reconnect with `since`), then lets
+granian stop them as usual. A second signal stops at once. How a worker takes the signals,
+from here or straight from a signal to the whole group: app/server/worker_stop.py.
 """
 
 from __future__ import annotations
@@ -11,15 +12,15 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import signal
 import threading
 import time
 
 from granian.server.mp import MPServer
 
+from app.server.worker_stop import DRAIN_SIGNAL
+
 log = logging.getLogger("chat.serving")
 
-DRAIN_SIGNAL = signal.SIGUSR1
 DRAIN_SECONDS = 1.5
 
 
