@@ -103,8 +103,9 @@ def migration_command(settings: Settings, action: str, revision: str | None) -> 
 
 def serve(settings: Settings) -> None:
     from granian.constants import Interfaces  # noqa: PLC0415 - only `serve` needs the server
+    from granian.log import LogLevels  # noqa: PLC0415
 
-    from app.server.granian import DrainingGranian  # noqa: PLC0415
+    from app.server.granian import DrainingGranian, granian_log_config  # noqa: PLC0415
 
     # Worker processes read their settings from the environment: hand them what was resolved.
     assert settings.database_url is not None  # noqa: S101
@@ -112,6 +113,8 @@ def serve(settings: Settings) -> None:
     os.environ["DATABASE_URL"] = settings.database_url
     os.environ["CHAT_JWT_SECRET"] = settings.jwt_secret
     raise_open_file_limit()
+    address = f"http://{settings.host}:{settings.port}"
+    log.info("listening", extra={"address": address, "workers": settings.workers})
     DrainingGranian(
         "app.asgi:create_app",
         factory=True,
@@ -125,6 +128,8 @@ def serve(settings: Settings) -> None:
         # life, so this is the ceiling on connections per worker, not on request concurrency.
         backpressure=MAX_CONNECTIONS_PER_WORKER,
         log_access=False,
+        log_level=LogLevels.warning,
+        log_dictconfig=granian_log_config(),
     ).serve()
 
 

@@ -17,6 +17,7 @@ import time
 
 from granian.server.mp import MPServer
 
+from app.lib.logs import log_format
 from app.server.worker_stop import DRAIN_SIGNAL
 
 log = logging.getLogger("chat.serving")
@@ -43,3 +44,22 @@ class DrainingGranian(MPServer):
     def _stop_after_drain(self, *args: object) -> None:
         time.sleep(DRAIN_SECONDS)
         super().signal_handler_interrupt(*args)  # type: ignore[no-untyped-call]
+
+
+def granian_log_config() -> dict[str, object]:
+    """granian's own loggers, written as ours are (app/lib/logs.py), at warning: its start-up
+    narration is ours to say, once (app/cli.py)."""
+    formatter = (
+        "app.lib.logs.TextFormatter" if log_format() == "text" else "app.lib.logs.JsonFormatter"
+    )
+    handler = {"formatter": "ours", "class": "logging.StreamHandler", "stream": "ext://sys.stderr"}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"ours": {"()": formatter}},
+        "handlers": {"ours": handler},
+        "loggers": {
+            "_granian": {"handlers": ["ours"], "level": "WARNING", "propagate": False},
+            "granian.access": {"handlers": ["ours"], "level": "WARNING", "propagate": False},
+        },
+    }
