@@ -63,7 +63,7 @@ def build_state(settings: Settings) -> AppState:
         search=SearchService(db),
     )
     typing = TypingTracker(hub, conversations)
-    return AppState(services, realtime, typing, settings.allowed_origins)
+    return AppState(services, realtime, typing, settings.allowed_origins, settings.metrics_token)
 
 
 def create_app(settings: Settings | None = None) -> ASGIApp:

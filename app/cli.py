@@ -6,7 +6,10 @@ import argparse
 import logging
 import os
 import resource
+import shutil
 import sys
+import tempfile
+from pathlib import Path
 
 import msgspec
 import psycopg
@@ -113,9 +116,10 @@ def serve(settings: Settings) -> None:
     os.environ["DATABASE_URL"] = settings.database_url
     os.environ["CHAT_JWT_SECRET"] = settings.jwt_secret
     raise_open_file_limit()
+    metrics_folder = _metrics_folder()
     address = f"http://{settings.host}:{settings.port}"
     log.info("listening", extra={"address": address, "workers": settings.workers})
-    DrainingGranian(
+    server = DrainingGranian(
         "app.asgi:create_app",
         factory=True,
         interface=Interfaces.ASGI,
@@ -130,7 +134,25 @@ def serve(settings: Settings) -> None:
         log_access=False,
         log_level=LogLevels.warning,
         log_dictconfig=granian_log_config(),
-    ).serve()
+    )
+    try:
+        server.serve()
+    finally:
+        if metrics_folder is not None:
+            shutil.rmtree(metrics_folder, ignore_errors=True)
+
+
+def _metrics_folder() -> Path | None:
+    """Where the workers keep their metrics, so that a scrape of one sees them all (created
+    here, removed at exit; an operator's own PROMETHEUS_MULTIPROC_DIR is used as it is). Set
+    before any worker imports prometheus_client, which reads it once, at import."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return None
+    if "prometheus_client" in sys.modules:
+        raise RuntimeError("prometheus_client was imported before its folder was chosen")
+    folder = Path(tempfile.mkdtemp(prefix="chat-metrics-"))
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+    return folder
 
 
 def raise_open_file_limit() -> None:

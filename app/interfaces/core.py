@@ -16,6 +16,7 @@ from app.interfaces.http.auth import AuthController
 from app.interfaces.http.conversations import ConversationController
 from app.interfaces.http.dependencies import DEPENDENCIES, SECURITY_COMPONENTS
 from app.interfaces.http.health import HealthController
+from app.interfaces.http.metrics import HTTP_METRICS, MetricsController
 from app.interfaces.http.search import SearchController
 from app.interfaces.http.users import UserController
 from app.interfaces.ws.chat import chat_socket
@@ -37,9 +38,11 @@ class ChatPlugin(InitPluginProtocol):
                 ConversationController,
                 SearchController,
                 HealthController,
+                MetricsController,
                 chat_socket,
             ]
         )
+        app_config.middleware.append(HTTP_METRICS.middleware)
         app_config.dependencies.update(DEPENDENCIES)
         app_config.exception_handlers[Exception] = exception_to_http_response
         app_config.logging_config = None  # app.lib.logs configures JSON lines for everything

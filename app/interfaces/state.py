@@ -17,6 +17,7 @@ class AppState:
     realtime: Realtime
     typing: TypingTracker
     allowed_origins: frozenset[str] | None  # None: any origin
+    metrics_token: str | None  # None: /metrics is open
 
     async def readiness(self) -> dict[str, str | None]:
         """'ok' or 'unavailable' for PostgreSQL, and for Redis when configured (else None)."""

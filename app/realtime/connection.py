@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from collections import deque
 from typing import TYPE_CHECKING
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from app.domain.events import Event, SessionReady, SyncDone, frame
+from app.lib.metrics import REPLAYED_EVENTS, SEND_DURATION
 from app.realtime.closes import CloseCode
 from app.services.ports import ConnectionId
 
@@ -49,10 +51,12 @@ class Logged(msgspec.Struct, frozen=True):
 
 
 class Reply(msgspec.Struct, frozen=True):
-    """The answer to one of this connection's requests; with a seq, it is that event's."""
+    """The answer to one of this connection's requests; with a seq, it is that event's.
+    `asked_at` (perf_counter) times a send: from its frame's arrival to its reply's write."""
 
     frame: str
     seq: int | None = None
+    asked_at: float | None = None
 
 
 class Transient(msgspec.Struct, frozen=True):
@@ -99,7 +103,7 @@ class Connection:
         self._outbox = outbox
         self._queue: deque[Outgoing] = deque()
         self._wake = asyncio.Event()
-        self._replies: dict[int, str] = {}  # reply frames by seq, until they are sent
+        self._replies: dict[int, Reply] = {}  # replies by seq, until they are sent
         self._idle = asyncio.Event()  # no request of this connection is in flight
         self._idle.set()
         self._closing = False
@@ -130,7 +134,7 @@ class Connection:
         """The request is done (or failed); its reply, if any, joins the stream."""
         if reply is not None:
             if reply.seq is not None:
-                self._replies[reply.seq] = reply.frame
+                self._replies[reply.seq] = reply
             self.offer(reply)
         self._idle.set()
 
@@ -166,7 +170,7 @@ class Connection:
                     await self._catch_up(item.seq - 1)
                     await self._send(item.seq, item.frame)
             case Reply(seq=None):
-                await self._write(item.frame)
+                await self._write_reply(item)
             case Reply(seq=int(seq)):
                 if seq in self._replies:  # else it went out in its place already
                     await self._catch_up(seq - 1)
@@ -182,8 +186,17 @@ class Connection:
 
     async def _send(self, seq: int, text: str) -> None:
         """Sends the event `seq` (as its reply, when this connection asked for it)."""
-        await self._write(self._replies.pop(seq, "") or text)
+        reply = self._replies.pop(seq, None)
+        if reply is None:
+            await self._write(text)
+        else:
+            await self._write_reply(reply)
         self.last_sent = max(self.last_sent, seq)
+
+    async def _write_reply(self, reply: Reply) -> None:
+        await self._write(reply.frame)
+        if reply.asked_at is not None:
+            SEND_DURATION.observe(time.perf_counter() - reply.asked_at)
 
     async def _catch_up(self, until: int) -> None:
         """Fills (last_sent, until] from the outbox."""
@@ -195,6 +208,7 @@ class Connection:
             if not page.seqs:
                 log.warning("outbox shorter than expected", extra={"until": until})
                 return
+            REPLAYED_EVENTS.inc(len(page.seqs))
             for seq, text in zip(page.seqs, page.frames, strict=True):
                 await self._send(seq, text)
 
@@ -206,6 +220,7 @@ class Connection:
             page = await self._outbox.page(self.user_id, last, item.until)
             if not page.seqs:
                 break
+            REPLAYED_EVENTS.inc(len(page.seqs))
             for seq, text in zip(page.seqs, page.frames, strict=True):
                 await self._write(text)
                 last = seq

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from app.lib.metrics import CONNECTIONS
+
 if TYPE_CHECKING:
     from collections.abc import Iterable
     from uuid import UUID
@@ -19,7 +21,9 @@ class Registry:
     def add(self, connection: Connection) -> bool:
         """Registers the connection; True when it is its user's first here."""
         connections = self._by_user.setdefault(connection.user_id, set())
-        connections.add(connection)
+        if connection not in connections:
+            connections.add(connection)
+            CONNECTIONS.inc()
         return len(connections) == 1
 
     def remove(self, connection: Connection) -> bool:
@@ -28,6 +32,7 @@ class Registry:
         if connections is None or connection not in connections:
             return False
         connections.discard(connection)
+        CONNECTIONS.dec()
         if connections:
             return False
         del self._by_user[connection.user_id]

@@ -13,6 +13,7 @@ from app.db.messages import SendRequest
 from app.domain.errors import RateLimited, ValidationFailed
 from app.domain.events import Event
 from app.domain.rules import canonical_pair, check_client_message_id, check_content
+from app.lib.metrics import MESSAGES_SENT, RATE_LIMITED
 from app.services.ports import Delivery
 
 if TYPE_CHECKING:
@@ -63,6 +64,7 @@ class MessagingService:
         if retry_after is not None:
             earlier = await self._earlier_send(sender_id, client_message_id)
             if earlier is None:
+                RATE_LIMITED.labels("messages").inc()
                 raise RateLimited(retry_after)
             return earlier
         stored = await self._sends.send(
@@ -71,6 +73,7 @@ class MessagingService:
         if not stored.is_new:
             await self._limiter.refund(sender_id)
         if stored.recipient_seq is not None:
+            MESSAGES_SENT.inc()
             self._publisher.publish(
                 Event.MESSAGE_RECEIVED,
                 stored.message,

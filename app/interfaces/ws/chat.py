@@ -218,6 +218,7 @@ class FrameHandler:
                 raise ValidationFailed.field("data", "data is required")
 
     async def _send(self, parsed: SendFrame, data: SendData) -> None:
+        asked_at = time.perf_counter()
         self._connection.request_started()
         reply = None
         try:
@@ -230,7 +231,7 @@ class FrameHandler:
                 origin=self._connection.id,
             )
             text = frame(Event.REPLY, sent.message, seq=sent.seq, ref=parsed.ref)
-            reply = Reply(text, sent.seq)
+            reply = Reply(text, sent.seq, asked_at)
         finally:
             self._connection.request_finished(reply)
 
