@@ -22,12 +22,15 @@ from app.realtime.runtime import Realtime
 from app.realtime.typing import TypingTracker
 from app.server.worker_stop import WorkerStop, hold_stop_signals
 from app.services.accounts import AccountService
+from app.services.blocks import BlockService
 from app.services.container import Services
 from app.services.conversations import ConversationService
 from app.services.health import HealthService
+from app.services.message_changes import MessageChangeService
 from app.services.messaging import MessagingService
 from app.services.outbox import OutboxService
 from app.services.receipts import ReceiptService
+from app.services.reports import ReportService
 from app.services.search import SearchService
 from app.services.tokens import TokenService
 from app.stores.rate_limits import MessageRateLimiter
@@ -50,19 +53,22 @@ def build_state(settings: Settings) -> AppState:
     realtime = Realtime(settings.redis_url, outbox, settings.delivery_check_seconds)
     hub = realtime.hub
     conversations = ConversationService(db)
+    limiter = MessageRateLimiter(settings.rate_limit, settings.redis_url)  # sends and edits
+    blocks = BlockService(db)
     services = Services(
         db=db,
         accounts=AccountService(db, TokenService(settings.jwt_secret, settings.access_token_ttl)),
+        blocks=blocks,
+        changes=MessageChangeService(db, limiter, hub),
         conversations=conversations,
         health=HealthService(db),
-        messaging=MessagingService(
-            db, MessageRateLimiter(settings.rate_limit, settings.redis_url), hub
-        ),
+        messaging=MessagingService(db, limiter, hub),
         receipts=ReceiptService(db, hub),
+        reports=ReportService(db),
         outbox=outbox,
         search=SearchService(db),
     )
-    typing = TypingTracker(hub, conversations)
+    typing = TypingTracker(hub, conversations, blocks)
     return AppState(services, realtime, typing, settings.allowed_origins, settings.metrics_token)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import os
 import resource
@@ -10,15 +11,21 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import msgspec
 import psycopg
 from dotenv import load_dotenv
 
 from app.db.migrate import Irreversible, commands, current_revision, migrate
+from app.db.pool import Database
 from app.lib.logs import configure_logging
 from app.lib.settings import DATA_DIR, ConfigError, Settings, load_settings
 from app.server.embedded import embedded_jwt_secret, start_embedded_postgres
+from app.services.reports import ReportService
+
+if TYPE_CHECKING:
+    from app.db.reports import Report
 
 log = logging.getLogger("chat.cli")
 
@@ -41,6 +48,10 @@ def main(argv: list[str] | None = None) -> int:
     actions.add_parser("history", help="list every revision, newest first")
     back = actions.add_parser("downgrade", help="undo revisions down to REVISION")
     back.add_argument("revision", help="the revision to go back to (e.g. 0008, or -1)")
+    reporting = commands.add_parser(
+        "reports", help="print the moderation reports, newest first, one JSON object per line"
+    )
+    reporting.add_argument("--limit", type=int, default=10_000, help="at most this many")
     args = parser.parse_args(argv)
     load_dotenv(".env", override=False)
     configure_logging()
@@ -57,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.command == "serve":
         serve(settings)
+    if args.command == "reports":
+        print_reports(settings, args.limit)
     return 0
 
 
@@ -153,6 +166,22 @@ def _metrics_folder() -> Path | None:
     folder = Path(tempfile.mkdtemp(prefix="chat-metrics-"))
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
     return folder
+
+
+def print_reports(settings: Settings, limit: int) -> None:
+    """`chat reports`: each report (with its copy of the message) as one line of JSON."""
+    assert settings.database_url is not None  # noqa: S101 - resolve_embedded set it
+    database = Database(settings.database_url)
+
+    async def newest() -> list[Report]:
+        await database.open()
+        try:
+            return await ReportService(database).newest(limit)
+        finally:
+            await database.close()
+
+    for report in asyncio.run(newest()):
+        sys.stdout.write(msgspec.json.encode(report).decode() + "\n")
 
 
 def raise_open_file_limit() -> None:

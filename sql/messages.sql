@@ -30,7 +30,7 @@ WITH existing AS (  -- a resend; message_by_client_id reads the unique index (mi
                                     participant1_sent)
     SELECT participant1_id, participant2_id, 1, (participant1_id = %(sender_id)s)::int
     FROM target
-    WHERE (SELECT count(*) FROM locked) = 2
+    WHERE (SELECT count(*) FROM locked) = 2 AND NOT blocked(participant1_id, participant2_id)
     ON CONFLICT (participant1_id, participant2_id)
         DO UPDATE SET message_count = c.message_count + 1,
                       participant1_sent = c.participant1_sent + excluded.participant1_sent,
@@ -59,18 +59,23 @@ WITH existing AS (  -- a resend; message_by_client_id reads the unique index (mi
     FROM heads CROSS JOIN message
 )
 SELECT m.id, m.conversation_id, m.sender_id, m.recipient_id, m.content, m.status,
-       m.created_at, m.delivered_at, m.read_at, m.client_message_id, m.sender_seq,
+       m.created_at, m.delivered_at, m.read_at, m.client_message_id, m.edited_at,
+       m.deleted_at, m.sender_seq,
        (SELECT last_seq FROM heads WHERE user_id = m.recipient_id) AS recipient_seq,
        (SELECT created FROM conv) AS created, NULL AS refused
 FROM message m
 UNION ALL
 SELECT e.id, e.conversation_id, e.sender_id, e.recipient_id, e.content, e.status,
-       e.created_at, e.delivered_at, e.read_at, e.client_message_id, e.sender_seq,
+       e.created_at, e.delivered_at, e.read_at, e.client_message_id, e.edited_at,
+       e.deleted_at, e.sender_seq,
        NULL, NULL, NULL
 FROM existing e
 UNION ALL
-SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-       CASE WHEN EXISTS (SELECT 1 FROM target) THEN 'no_user'
+SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+       NULL,
+       CASE WHEN EXISTS (SELECT 1 FROM target t WHERE blocked(t.participant1_id, t.participant2_id))
+            THEN 'blocked'
+            WHEN EXISTS (SELECT 1 FROM target) THEN 'no_user'
             WHEN EXISTS (SELECT 1 FROM conversations WHERE id = %(conversation_id)s::uuid)
             THEN 'not_participant'
             ELSE 'no_conversation' END
@@ -82,14 +87,15 @@ WHERE NOT EXISTS (SELECT 1 FROM message) AND NOT EXISTS (SELECT 1 FROM existing)
 -- conversation is created on the first message) or conversation_id. For each send, lock the
 -- logs it appends to (in user id order, as every writer of the outboxes does, so writers
 -- never deadlock), get or create the conversation (its row lock orders the sends of one
--- conversation), take its next positions, append one event to the sender's and one to the
+-- conversation; not while either participant blocks the other), take its next positions, append one event to the sender's and one to the
 -- recipient's outbox, and store the message. A pair's messages take consecutive positions and
 -- a user's events consecutive seqs, in arrival order; each conversation and each outbox head
 -- is updated once, by the batch's count.
 -- One row per send, with `idx`, its 1-based place in the arrays:
 -- - a new message, with the seq of its event in each outbox;
 -- - a resend of a stored client_message_id: the original as it is, recipient_seq NULL;
--- - a refusal, in `refused`: 'no_conversation', 'not_participant' or 'no_user'.
+-- - a refusal, in `refused`: 'no_conversation', 'not_participant', 'blocked' (either of the
+--   two blocks the other) or 'no_user'.
 -- Two sends of one client_message_id in one batch violate the unique key and fail it, like
 -- any error: the caller then writes its sends one by one.
 WITH req AS (
@@ -123,7 +129,7 @@ WITH req AS (
 ), target AS (  -- the sends that go ahead
     SELECT a.*
     FROM asked a
-    WHERE a.sender_id IN (a.p1, a.p2)
+    WHERE a.sender_id IN (a.p1, a.p2) AND NOT blocked(a.p1, a.p2)
       AND a.p1 IN (SELECT user_id FROM locked) AND a.p2 IN (SELECT user_id FROM locked)
 ), events AS (  -- each new message is one event in each participant's outbox
     SELECT t.idx, t.p1 AS user_id FROM target t
@@ -178,11 +184,13 @@ WITH req AS (
     JOIN seqs s ON s.idx = p.idx
 )
 SELECT r.idx, o.id, o.conversation_id, o.sender_id, o.recipient_id, o.content, o.status,
-       o.created_at, o.delivered_at, o.read_at, o.client_message_id, o.sender_seq,
+       o.created_at, o.delivered_at, o.read_at, o.client_message_id, o.edited_at,
+       o.deleted_at, o.sender_seq,
        s.seq AS recipient_seq, p.created,
        CASE WHEN o.id IS NOT NULL THEN NULL
             WHEN a.p1 IS NULL THEN 'no_conversation'
             WHEN a.sender_id NOT IN (a.p1, a.p2) THEN 'not_participant'
+            WHEN blocked(a.p1, a.p2) THEN 'blocked'
             ELSE 'no_user' END AS refused
 FROM req r
 LEFT JOIN (SELECT p.idx, m.* FROM message m JOIN placed p USING (conversation_id, position)
@@ -194,7 +202,7 @@ LEFT JOIN asked a ON a.idx = r.idx;
 
 -- name: message_by_client_message_id
 SELECT id, conversation_id, sender_id, recipient_id, content, status,
-       created_at, delivered_at, read_at, client_message_id, sender_seq
+       created_at, delivered_at, read_at, client_message_id, edited_at, deleted_at, sender_seq
 FROM message_by_client_id(%(sender_id)s, %(client_message_id)s);
 
 -- name: conversation_size
@@ -210,7 +218,7 @@ WHERE id = %(message_id)s AND conversation_id = %(conversation_id)s;
 -- name: history_range
 -- One page of history: a range of positions, read from one index.
 SELECT id, conversation_id, sender_id, recipient_id, content, status,
-       created_at, delivered_at, read_at, client_message_id
+       created_at, delivered_at, read_at, client_message_id, edited_at, deleted_at
 FROM messages
 WHERE conversation_id = %(conversation_id)s
   AND position BETWEEN %(first)s AND %(last)s
@@ -233,7 +241,8 @@ LIMIT %(last)s::bigint - %(first)s::bigint + 1;
 WITH sent_recent AS MATERIALIZED (
     SELECT newest.* FROM (
         SELECT m.id, m.conversation_id, m.sender_id, m.recipient_id, m.content, m.status,
-               m.created_at, m.delivered_at, m.read_at, m.client_message_id, m.search_vector
+               m.created_at, m.delivered_at, m.read_at, m.client_message_id, m.edited_at,
+               m.deleted_at, m.search_vector
         FROM messages m
         WHERE m.sender_id = %(user_id)s
         ORDER BY m.created_at DESC
@@ -245,7 +254,8 @@ WITH sent_recent AS MATERIALIZED (
 ), received_recent AS MATERIALIZED (
     SELECT newest.* FROM (
         SELECT m.id, m.conversation_id, m.sender_id, m.recipient_id, m.content, m.status,
-               m.created_at, m.delivered_at, m.read_at, m.client_message_id, m.search_vector
+               m.created_at, m.delivered_at, m.read_at, m.client_message_id, m.edited_at,
+               m.deleted_at, m.search_vector
         FROM messages m
         WHERE m.recipient_id = %(user_id)s
         ORDER BY m.created_at DESC
@@ -256,7 +266,8 @@ WITH sent_recent AS MATERIALIZED (
     LIMIT 1000
 ), sent_all AS (
     SELECT m.id, m.conversation_id, m.sender_id, m.recipient_id, m.content, m.status,
-           m.created_at, m.delivered_at, m.read_at, m.client_message_id, m.search_vector
+           m.created_at, m.delivered_at, m.read_at, m.client_message_id, m.edited_at,
+               m.deleted_at, m.search_vector
     FROM messages m
     WHERE m.sender_id = %(user_id)s
       AND m.search_vector @@ websearch_to_tsquery('english', %(query)s)
@@ -264,7 +275,8 @@ WITH sent_recent AS MATERIALIZED (
     LIMIT 1000
 ), received_all AS (
     SELECT m.id, m.conversation_id, m.sender_id, m.recipient_id, m.content, m.status,
-           m.created_at, m.delivered_at, m.read_at, m.client_message_id, m.search_vector
+           m.created_at, m.delivered_at, m.read_at, m.client_message_id, m.edited_at,
+               m.deleted_at, m.search_vector
     FROM messages m
     WHERE m.recipient_id = %(user_id)s
       AND m.search_vector @@ websearch_to_tsquery('english', %(query)s)
@@ -286,7 +298,7 @@ WITH sent_recent AS MATERIALIZED (
     SELECT * FROM found ORDER BY created_at DESC LIMIT 1000
 )
 SELECT id, conversation_id, sender_id, recipient_id, content, status,
-       created_at, delivered_at, read_at, client_message_id,
+       created_at, delivered_at, read_at, client_message_id, edited_at, deleted_at,
        count(*) OVER () AS total
 FROM window_
 ORDER BY ts_rank(search_vector, websearch_to_tsquery('english', %(query)s)) DESC,

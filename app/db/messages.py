@@ -9,7 +9,7 @@ import msgspec
 
 from app.db.pool import fetch_retrying
 from app.db.queries import SQL
-from app.domain.errors import ChatError, Forbidden, NotFound
+from app.domain.errors import Blocked, ChatError, Forbidden, NotFound
 from app.domain.models import Message, MessageStatus
 
 if TYPE_CHECKING:
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from app.db.pool import Conn
     from app.domain.paging import PositionRange
 
-MESSAGE_COLUMNS = 10
+MESSAGE_COLUMNS = 12
 # How many of a user's newest sent (and received) messages search reads before it turns to the
 # full-text index: bounds a common word's cost and a rarer one's index reads.
 SEARCH_SCANNED = 30_000
@@ -30,8 +30,8 @@ _STATUS = {status.value: status for status in MessageStatus}  # a dict lookup be
 
 
 def message_from_row(row: Sequence[Any], at: int = 0) -> Message:
-    """A Message from ten columns of a row, from `at`, in the order every query selects them.
-    (Replay builds one per event it sends: this avoids slicing the row.)"""
+    """A Message from MESSAGE_COLUMNS columns of a row, from `at`, in the order every query
+    selects them. (Replay builds one per event it sends: this avoids slicing the row.)"""
     return Message(
         row[at],
         row[at + 1],
@@ -43,6 +43,8 @@ def message_from_row(row: Sequence[Any], at: int = 0) -> Message:
         row[at + 7],
         row[at + 8],
         row[at + 9],
+        row[at + 10],
+        row[at + 11],
     )
 
 
@@ -73,16 +75,17 @@ REFUSALS: dict[str, ChatError] = {
     "no_conversation": NotFound("no such conversation"),
     "not_participant": Forbidden("you are not a participant of this conversation"),
     "no_user": NotFound("no such user"),
+    "blocked": Blocked("you cannot message this user"),
 }
 
 
 def _outcome(row: Sequence[Any]) -> Stored | ChatError:
     """A row of the send statements (less send_messages' idx): the stored message, or why it
     was refused."""
-    if row[13] is not None:
-        refusal = REFUSALS[row[13]]
+    if row[15] is not None:
+        refusal = REFUSALS[row[15]]
         return type(refusal)(refusal.message)
-    return Stored(message_from_row(row), row[10], row[11], bool(row[12]))
+    return Stored(message_from_row(row), row[12], row[13], bool(row[14]))
 
 
 def send_params(requests: Sequence[SendRequest]) -> dict[str, list[Any]]:
@@ -124,7 +127,7 @@ async def message_by_client_message_id(
     row = await cur.fetchone()
     if row is None:
         return None
-    return Stored(message_from_row(row), row[10], None, created_conversation=False)
+    return Stored(message_from_row(row), row[12], None, created_conversation=False)
 
 
 class ConversationSize(msgspec.Struct, frozen=True):

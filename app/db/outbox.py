@@ -12,7 +12,14 @@ import msgspec
 from app.db.messages import message_from_row
 from app.db.pool import fetch_retrying
 from app.db.queries import SQL
-from app.domain.events import Event, LogData, LogEvent, StatusChange
+from app.domain.events import (
+    Event,
+    LogData,
+    LogEvent,
+    MessageDeleted,
+    ReadMarkMoved,
+    StatusChange,
+)
 from app.domain.models import MessageStatus
 
 if TYPE_CHECKING:
@@ -33,9 +40,11 @@ _EVENTS = {event.value: event for event in Event}
 
 
 def _event_from_row(row: Sequence[Any]) -> LogEvent:
-    """An outbox row joined with its message: (n, seq, event, status, message columns...)."""
+    """An outbox row joined with its message: (n, seq, event, status, unread_count, the
+    message's columns...). Each event says the message as it is now: a replayed
+    message:received of a deleted message is its tombstone."""
     event = _EVENTS[row[2]]
-    message = message_from_row(row, 4)
+    message = message_from_row(row, 5)
     data: LogData = message
     if event is Event.MESSAGE_STATUS:
         announced = MessageStatus(row[3])
@@ -43,6 +52,11 @@ def _event_from_row(row: Sequence[Any]) -> LogEvent:
         data = StatusChange(
             message.id, message.conversation_id, announced, message.delivered_at, read_at
         )
+    elif event is Event.MESSAGE_DELETED:
+        assert message.deleted_at is not None  # noqa: S101 - a deletion is never undone
+        data = MessageDeleted(message.id, message.conversation_id, message.deleted_at)
+    elif event is Event.CONVERSATION_READ:
+        data = ReadMarkMoved(message.conversation_id, message.id, row[4])
     return LogEvent(row[1], event, data)
 
 
@@ -94,12 +108,27 @@ async def ack_and_deliver(conn: Conn, user_id: UUID, seq: int) -> list[Receipt]:
     return _receipts(await fetch_retrying(conn, SQL["ack_and_deliver"], params))
 
 
+class ReadMark(msgspec.Struct, frozen=True):
+    """What a read mark appended: a status event per message that became read (to its
+    sender), and the reader's own conversation:read with its seq, if the mark moved."""
+
+    receipts: list[Receipt]
+    moved: ReadMarkMoved | None
+    seq: int | None  # of `moved`, in the reader's outbox
+
+
 async def mark_read(
     conn: Conn, user_id: UUID, conversation_id: UUID, up_to_message_id: UUID
-) -> list[Receipt]:
+) -> ReadMark:
     params = {
         "user_id": user_id,
         "conversation_id": conversation_id,
         "up_to_message_id": up_to_message_id,
     }
-    return _receipts(await fetch_retrying(conn, SQL["mark_read"], params))
+    rows = await fetch_retrying(conn, SQL["mark_read"], params)
+    receipts = _receipts([row[1:8] for row in rows if row[0] == "status"])
+    moved = [row for row in rows if row[0] == "read"]
+    if not moved:
+        return ReadMark(receipts, None, None)
+    _, _, seq, message_id, conversation, *_, unread = moved[0]
+    return ReadMark(receipts, ReadMarkMoved(conversation, message_id, unread), seq)

@@ -30,6 +30,12 @@ class Forbidden(ChatError):
     code = "FORBIDDEN"
 
 
+class Blocked(ChatError):
+    """A send (or a new conversation) between two users one of whom blocks the other."""
+
+    code = "BLOCKED"
+
+
 class NotFound(ChatError):
     code = "NOT_FOUND"
 

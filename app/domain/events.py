@@ -22,13 +22,24 @@ class Event(enum.StrEnum):
     SESSION_READY = "session:ready"
     MESSAGE_RECEIVED = "message:received"
     MESSAGE_STATUS = "message:status"
+    MESSAGE_EDITED = "message:edited"
+    MESSAGE_DELETED = "message:deleted"
+    CONVERSATION_READ = "conversation:read"
     TYPING = "typing"
     REPLY = "reply"
     ERROR = "error"
 
 
 # The events of a user's outbox: each has a seq, and replay sends it again.
-LOGGED = frozenset({Event.MESSAGE_RECEIVED, Event.MESSAGE_STATUS})
+LOGGED = frozenset(
+    {
+        Event.MESSAGE_RECEIVED,
+        Event.MESSAGE_STATUS,
+        Event.MESSAGE_EDITED,
+        Event.MESSAGE_DELETED,
+        Event.CONVERSATION_READ,
+    }
+)
 
 
 class StatusChange(CamelStruct, frozen=True):
@@ -41,8 +52,25 @@ class StatusChange(CamelStruct, frozen=True):
     read_at: datetime | None
 
 
-# What an outbox event says, by its kind.
-LogData = Message | StatusChange
+class MessageDeleted(CamelStruct, frozen=True):
+    """`message:deleted`: to both participants; the message is a tombstone from now on."""
+
+    message_id: UUID
+    conversation_id: UUID
+    deleted_at: datetime
+
+
+class ReadMarkMoved(CamelStruct, frozen=True):
+    """`conversation:read`: to the reader's own connections, when their read mark moves."""
+
+    conversation_id: UUID
+    up_to_message_id: UUID
+    unread_count: int
+
+
+# What an outbox event says, by its kind: message:received and message:edited say the
+# message (as it is now), the others their own Struct above.
+LogData = Message | StatusChange | MessageDeleted | ReadMarkMoved
 
 
 class LogEvent(msgspec.Struct, frozen=True):

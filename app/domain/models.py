@@ -37,6 +37,19 @@ class Message(CamelStruct, frozen=True):
     delivered_at: datetime | None
     read_at: datetime | None
     client_message_id: str | None
+    edited_at: datetime | None = None
+    deleted_at: datetime | None = None  # a tombstone: its content is "" (erased)
+
+
+class Version(CamelStruct, frozen=True):
+    """What a message said from `at` on: the original (`at` its creation), then each edit."""
+
+    content: str
+    at: datetime
+
+
+class Versions(CamelStruct, frozen=True):
+    items: list[Version]
 
 
 class Participant(CamelStruct, frozen=True):

@@ -18,6 +18,7 @@ CONTENT_MAX = 5000
 CLIENT_MESSAGE_ID_MAX = 64
 PAGE_LIMIT_MAX = 100
 SEARCH_QUERY_MAX = 1000
+REPORT_REASON_MAX = 1000
 MAX_BODY_BYTES = 64 * 1024
 
 _USERNAME = re.compile(USERNAME_PATTERN)
@@ -64,6 +65,14 @@ def check_client_message_id(client_message_id: str | None) -> str | None:
             "clientMessageId", f"clientMessageId must be 1-{CLIENT_MESSAGE_ID_MAX} characters"
         )
     return client_message_id
+
+
+def check_report_reason(reason: str) -> str:
+    if not 1 <= len(reason) <= REPORT_REASON_MAX or not reason.strip() or "\x00" in reason:
+        raise ValidationFailed.field(
+            "reason", f"reason must be 1-{REPORT_REASON_MAX} characters, not only whitespace"
+        )
+    return reason
 
 
 def check_search_query(query: str) -> str:

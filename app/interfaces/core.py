@@ -13,9 +13,11 @@ from litestar.plugins import InitPluginProtocol
 
 from app.interfaces.errors import exception_to_http_response
 from app.interfaces.http.auth import AuthController
+from app.interfaces.http.blocks import BlockController
 from app.interfaces.http.conversations import ConversationController
 from app.interfaces.http.dependencies import DEPENDENCIES, SECURITY_COMPONENTS
 from app.interfaces.http.health import HealthController
+from app.interfaces.http.message_changes import MessageChangeController
 from app.interfaces.http.metrics import HTTP_METRICS, MetricsController
 from app.interfaces.http.search import SearchController
 from app.interfaces.http.users import UserController
@@ -35,7 +37,9 @@ class ChatPlugin(InitPluginProtocol):
             [
                 AuthController,
                 UserController,
+                BlockController,
                 ConversationController,
+                MessageChangeController,
                 SearchController,
                 HealthController,
                 MetricsController,

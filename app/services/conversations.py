@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from app.db import conversations, messages, users
-from app.domain.errors import NotFound
+from app.db import blocks, conversations, messages, users
+from app.domain.errors import Blocked, NotFound
 from app.domain.models import Conversation, Message, Page
 from app.domain.paging import HistoryQuery, after_range, before_range, offset_range
 from app.domain.rules import canonical_pair
@@ -30,6 +30,8 @@ class ConversationService:
         async with self._db.connection() as conn:
             if await users.user_by_id(conn, participant_id) is None:
                 raise NotFound("no such user")
+            if await blocks.either_blocks(conn, user_id, participant_id):
+                raise Blocked("you cannot message this user")
             conversation_id, created = await conversations.open_conversation(conn, pair)
             view = await conversations.conversation_view(conn, conversation_id, user_id)
         assert view is not None  # noqa: S101 - conversations are never deleted

@@ -1,9 +1,12 @@
 """Delivery and read receipts: status moves forward only, and each change is logged for the
-sender and pushed to them."""
+sender and pushed to them; a read mark that moves is logged for the reader and pushed to
+their other devices."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from app.db import messages, outbox
 from app.domain.errors import NotFound, ValidationFailed
@@ -16,7 +19,12 @@ if TYPE_CHECKING:
 
     from app.db.outbox import Receipt
     from app.db.pool import Database
-    from app.services.ports import Publisher
+    from app.services.ports import ConnectionId, Publisher
+
+
+class Read(msgspec.Struct, frozen=True):
+    updated: int  # how many messages became read
+    seq: int | None  # the reader's conversation:read event, when the mark moved
 
 
 class ReceiptService:
@@ -32,16 +40,25 @@ class ReceiptService:
             receipts = await outbox.ack_and_deliver(conn, user_id, seq)
         self._announce(receipts)
 
-    async def mark_read(self, user_id: UUID, conversation_id: UUID, up_to_message_id: UUID) -> int:
-        """Marks read everything from the other participant up to that message; returns how
-        many messages became read."""
+    async def mark_read(
+        self,
+        user_id: UUID,
+        conversation_id: UUID,
+        up_to_message_id: UUID,
+        origin: ConnectionId | None = None,
+    ) -> Read:
+        """Marks read everything from the other participant up to that message."""
         async with self._db.connection() as conn:
             await require_participant(conn, conversation_id, user_id)
             if await messages.message_position(conn, conversation_id, up_to_message_id) is None:
                 raise NotFound("no such message in this conversation")
-            receipts = await outbox.mark_read(conn, user_id, conversation_id, up_to_message_id)
-        self._announce(receipts)
-        return len(receipts)
+            marked = await outbox.mark_read(conn, user_id, conversation_id, up_to_message_id)
+        self._announce(marked.receipts)
+        if marked.moved is not None:
+            self._publisher.publish(
+                Event.CONVERSATION_READ, marked.moved, [Delivery(user_id, marked.seq, origin)]
+            )
+        return Read(len(marked.receipts), marked.seq)
 
     def _announce(self, receipts: list[Receipt]) -> None:
         for receipt in receipts:

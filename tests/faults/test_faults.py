@@ -87,11 +87,23 @@ async def connect_clients(
 
 
 async def burst(
-    pairs: list[tuple[LiveClient, LiveClient]], per_sender: int, pause: float = 0.0
+    pairs: list[tuple[LiveClient, LiveClient]],
+    per_sender: int,
+    pause: float = 0.0,
+    *,
+    changes: bool = False,
 ) -> None:
+    """Each pair sends both ways; with `changes`, every third message is then edited and
+    every fifth of the others deleted (never both: a replay shows a message as it is now)."""
+
     async def one_way(sender: LiveClient, recipient: LiveClient) -> None:
-        for _ in range(per_sender):
-            await sender.send(recipient.user, f"t{next(_tags)}")
+        for n in range(per_sender):
+            tag = f"t{next(_tags)}"
+            message_id = await sender.send(recipient.user, tag)
+            if changes and message_id is not None and n % 3 == 1:
+                await sender.edit(recipient.user, message_id, tag, 1)
+            elif changes and message_id is not None and n % 5 == 2:
+                await sender.delete(recipient.user, message_id, tag)
             if pause:
                 await asyncio.sleep(pause)
 
@@ -143,8 +155,10 @@ async def test_three_processes_behave_as_one(database_url: str, redis_url: str) 
         devices = [LiveClient(u, [s.ws_url for s in servers], QueueChecker()) for u in users[:4]]
         for index, device in enumerate(devices):
             await device.connect((index + 1) % len(servers))
-        await burst(pair_up(clients), per_sender=25)
+        await burst(pair_up(clients), per_sender=25, changes=True)
         await finish(clients, checker)
+        # 12 users, 25 sends each: 8 edited and 3 deleted per sender, every one checked
+        assert sum(len(made) for made in checker.changes.values()) == 12 * 11
         for device in devices:
             await device.close()
             assert device.gaps == []
@@ -199,7 +213,9 @@ async def test_kill_9_mid_stream_loses_nothing(database_url: str, redis_url: str
     with running(start_servers(2, database_url, redis_url)) as servers:
         checker = QueueChecker()
         clients = await connect_clients(bulk_users(database_url, 10), servers, checker)
-        traffic = asyncio.create_task(burst(pair_up(clients), per_sender=40, pause=0.01))
+        traffic = asyncio.create_task(
+            burst(pair_up(clients), per_sender=40, pause=0.01, changes=True)
+        )
         await until_acknowledged(checker, 100)  # a quarter of the 400 sends
         servers[0].kill()  # kill -9, mid-stream; its clients reconnect to the other with since
         await traffic
@@ -213,7 +229,9 @@ async def test_redis_pubsub_killed_and_redis_restarted(database_url: str) -> Non
         with running(start_servers(2, database_url, broker.url)) as servers:
             checker = QueueChecker()
             clients = await connect_clients(bulk_users(database_url, 8), servers, checker)
-            traffic = asyncio.create_task(burst(pair_up(clients), per_sender=60, pause=0.02))
+            traffic = asyncio.create_task(
+                burst(pair_up(clients), per_sender=60, pause=0.02, changes=True)
+            )
             await until_acknowledged(checker, 120)  # a quarter of the 480 sends
             killed = broker.client().client_kill_filter(_type="pubsub")
             assert killed >= 2

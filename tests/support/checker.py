@@ -7,6 +7,10 @@ Senders record each message the server acknowledged (got a `reply` for); receive
 - unexpected: received, never acknowledged to any sender (and not a send whose reply was lost
   in a fault: those are "maybe" messages, allowed either way);
 - out of order: received after a later message of the same sender.
+
+Edits and deletions of acknowledged messages are checked the same way, as changes labelled
+`<tag>:edit:<content>` and `<tag>:delete`: each acknowledged change must reach the recipient
+once, after the message itself, and a message's edits in the order they were made.
 """
 
 from __future__ import annotations
@@ -44,6 +48,10 @@ class QueueChecker:
     maybe: set[str] = field(default_factory=set)  # content tags whose reply was lost in a fault
     # recipient id -> received (sender id, content tag) in arrival order
     received: dict[str, list[tuple[str, str]]] = field(default_factory=lambda: defaultdict(list))
+    # recipient id -> change labels acknowledged to the sender, in the order made
+    changes: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    # recipient id -> message tags and change labels as they arrived
+    arrivals: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
 
     def sent(self, sender: str, recipient: str, tag: str) -> None:
         self.acknowledged[recipient].append((sender, tag))
@@ -53,6 +61,13 @@ class QueueChecker:
 
     def got(self, recipient: str, sender: str, tag: str) -> None:
         self.received[recipient].append((sender, tag))
+        self.arrivals[recipient].append(tag)
+
+    def changed(self, recipient: str, label: str) -> None:
+        self.changes[recipient].append(label)
+
+    def got_change(self, recipient: str, label: str) -> None:
+        self.arrivals[recipient].append(label)
 
     def report(self) -> Report:
         report = Report()
@@ -78,4 +93,30 @@ class QueueChecker:
                 if index < last_seen.get(sender, -1):
                     report.out_of_order.append(tag)
                 last_seen[sender] = max(index, last_seen.get(sender, -1))
+        for recipient in set(self.changes) | set(self.arrivals):
+            self._check_changes(recipient, report)
         return report
+
+    def _check_changes(self, recipient: str, report: Report) -> None:
+        made = self.changes.get(recipient, [])
+        arrived = self.arrivals.get(recipient, [])
+        got = [label for label in arrived if ":" in label]
+        counts = Counter(got)
+        report.lost += [label for label in made if label not in counts]
+        report.duplicated += [label for label, n in counts.items() if n > 1]
+        report.unexpected += [
+            label for label in counts if label not in made and label not in self.maybe
+        ]
+        order = {label: index for index, label in enumerate(made)}
+        first = {label: index for index, label in reversed(list(enumerate(arrived)))}
+        last_of_message: dict[str, int] = {}
+        for label in dict.fromkeys(got):
+            if label not in order and label not in self.maybe:
+                continue  # unexpected: reported as such
+            tag = label.split(":", 1)[0]
+            if first.get(tag, len(arrived)) > first[label]:  # before the message itself
+                report.out_of_order.append(label)
+            index = order.get(label)
+            if index is not None and index < last_of_message.get(tag, -1):
+                report.out_of_order.append(label)
+            last_of_message[tag] = max(index or -1, last_of_message.get(tag, -1))

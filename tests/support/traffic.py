@@ -37,6 +37,7 @@ class LiveClient:
         self._reader: asyncio.Task[None] | None = None
         self._pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._closing = False
+        self._tags: dict[str, str] = {}  # message id -> its tag, as received
 
     async def connect(self, server_index: int | None = None) -> None:
         if server_index is not None:
@@ -79,7 +80,13 @@ class LiveClient:
         self._advance(seq)
         data = frame["data"]
         if event == "message:received" and data["recipientId"] == self.user.id:
+            self._tags[data["id"]] = data["clientMessageId"]
             self.checker.got(self.user.id, data["senderId"], data["clientMessageId"])
+        elif event == "message:edited" and data["recipientId"] == self.user.id:
+            edit = data["content"].rsplit(" edit ", 1)[-1]
+            self.checker.got_change(self.user.id, f"{data['clientMessageId']}:edit:{edit}")
+        elif event == "message:deleted" and data["messageId"] in self._tags:
+            self.checker.got_change(self.user.id, f"{self._tags[data['messageId']]}:delete")
 
     def _advance(self, seq: int) -> None:
         if seq != self.last_seq + 1:
@@ -95,25 +102,49 @@ class LiveClient:
                 self.reconnects += 1
                 return
 
-    async def send(self, recipient: User, tag: str, attempts: int = 40) -> bool:
-        """Sends until the server acknowledges (retrying with the same clientMessageId)."""
+    async def send(self, recipient: User, tag: str) -> str | None:
+        """Sends until the server acknowledges (retrying with the same clientMessageId); the
+        message's id, or None when no attempt was acknowledged."""
+        data = {"recipientId": recipient.id, "content": f"msg {tag}", "clientMessageId": tag}
+        reply = await self._until_acknowledged("message:send", data)
+        if reply is None:
+            self.checker.unknown(tag)
+            return None
+        self.checker.sent(self.user.id, recipient.id, tag)
+        message_id: str = reply["data"]["id"]
+        return message_id
+
+    async def edit(self, recipient: User, message_id: str, tag: str, edit: int) -> None:
+        """Edits the message (a retry of an edit that was made changes nothing)."""
+        data = {"messageId": message_id, "content": f"msg {tag} edit {edit}"}
+        label = f"{tag}:edit:{edit}"
+        if await self._until_acknowledged("message:edit", data) is None:
+            self.checker.unknown(label)
+        else:
+            self.checker.changed(recipient.id, label)
+
+    async def delete(self, recipient: User, message_id: str, tag: str) -> None:
+        """Deletes the message for everyone (a retry answers the same tombstone)."""
+        if await self._until_acknowledged("message:delete", {"messageId": message_id}) is None:
+            self.checker.unknown(f"{tag}:delete")
+        else:
+            self.checker.changed(recipient.id, f"{tag}:delete")
+
+    async def _until_acknowledged(
+        self, event: str, data: dict[str, Any], attempts: int = 40
+    ) -> dict[str, Any] | None:
         for _ in range(attempts):
             try:
-                frame = await self.request(
-                    "message:send",
-                    {"recipientId": recipient.id, "content": f"msg {tag}", "clientMessageId": tag},
-                )
+                frame = await self.request(event, data)
             except (ConnectionLost, TimeoutError, websockets.ConnectionClosed):
                 await asyncio.sleep(0.1)
                 continue
             if frame["event"] == "reply":
-                self.checker.sent(self.user.id, recipient.id, tag)
-                return True
+                return frame
             if frame["data"]["code"] not in ("SERVICE_UNAVAILABLE", "INTERNAL_ERROR"):
                 raise AssertionError(frame)
             await asyncio.sleep(0.1)
-        self.checker.unknown(tag)
-        return False
+        return None
 
     async def request(
         self, event: str, data: dict[str, Any], timeout: float = 10

@@ -25,7 +25,10 @@ class ConversationController(Controller):
     tags = ["conversations"]  # noqa: RUF012 - Litestar reads it as a class attribute
     security = SECURITY
 
-    @post("/", responses=error_responses("VALIDATION_ERROR", "UNAUTHORIZED", "NOT_FOUND"))
+    @post(
+        "/",
+        responses=error_responses("VALIDATION_ERROR", "UNAUTHORIZED", "BLOCKED", "NOT_FOUND"),
+    )
     async def open(
         self, data: OpenConversationBody, identity: Identity, services: Services
     ) -> Response[Conversation]:
@@ -71,7 +74,7 @@ class ConversationController(Controller):
 
     @post(
         "/{conversation_id:uuid}/messages",
-        responses=error_responses(*ACCESS_ERRORS, "RATE_LIMITED", "PAYLOAD_TOO_LARGE"),
+        responses=error_responses(*ACCESS_ERRORS, "BLOCKED", "RATE_LIMITED", "PAYLOAD_TOO_LARGE"),
     )
     async def send(
         self, conversation_id: UUID, data: SendMessageBody, identity: Identity, services: Services
@@ -92,7 +95,7 @@ class ConversationController(Controller):
         self, conversation_id: UUID, data: MarkReadBody, identity: Identity, services: Services
     ) -> Updated:
         """Marks read every message from the other participant up to `upToMessageId`."""
-        updated = await services.receipts.mark_read(
+        read = await services.receipts.mark_read(
             identity.user_id, conversation_id, data.up_to_message_id
         )
-        return Updated(updated)
+        return Updated(read.updated)

@@ -41,8 +41,12 @@ DEPENDENCIES = {
 
 
 def error_responses(*codes: str) -> dict[int, ResponseSpec]:
-    """OpenAPI documentation of the errors a route can answer with."""
+    """OpenAPI documentation of the errors a route can answer with (codes that share a status
+    share its description)."""
+    by_status: dict[int, list[str]] = {}
+    for code in codes:
+        by_status.setdefault(STATUS_OF_CODE[code], []).append(code)
     return {
-        STATUS_OF_CODE[code]: ResponseSpec(ErrorBody, description=code, generate_examples=False)
-        for code in codes
+        status: ResponseSpec(ErrorBody, description=" or ".join(names), generate_examples=False)
+        for status, names in by_status.items()
     }

@@ -11,6 +11,7 @@ from app.domain.models import CamelStruct
 from app.domain.rules import (
     PASSWORD_MAX,
     PASSWORD_MIN,
+    REPORT_REASON_MAX,
     USERNAME_PATTERN,
     ClientMessageId,
     Content,
@@ -34,6 +35,18 @@ class OpenConversationBody(CamelStruct, frozen=True):
 class SendMessageBody(CamelStruct, frozen=True):
     content: Content
     client_message_id: ClientMessageId | None = None
+
+
+class EditMessageBody(CamelStruct, frozen=True):
+    content: Content
+
+
+class ReportBody(CamelStruct, frozen=True):
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=REPORT_REASON_MAX)]
+
+
+class ReportCreated(CamelStruct, frozen=True):
+    id: UUID
 
 
 class MarkReadBody(CamelStruct, frozen=True):

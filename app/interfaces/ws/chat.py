@@ -15,31 +15,18 @@ from litestar.types import Message, ReceiveMessage, WebSocketSendEvent
 from app.domain.errors import (
     ChatError,
     PayloadTooLarge,
-    RateLimited,
     Unauthorized,
     Unavailable,
     ValidationFailed,
 )
-from app.domain.events import ErrorData, Event, Updated, frame
 from app.domain.rules import MAX_BODY_BYTES
-from app.interfaces.correlation import new_correlation_id
 from app.interfaces.credentials import bearer_token
 from app.interfaces.state import AppState
-from app.interfaces.ws.frames import (
-    AckFrame,
-    ClientFrame,
-    FrameError,
-    ReadFrame,
-    SendData,
-    SendFrame,
-    SyncFrame,
-    TypingStartFrame,
-    TypingStopFrame,
-    decode_frame,
-)
+from app.interfaces.ws.errors import error_text
+from app.interfaces.ws.frame_handler import FrameHandler
 from app.interfaces.ws.server_send import forget_server_send, server_send
 from app.realtime.closes import CloseCode
-from app.realtime.connection import Close, Connection, Reply, Sync
+from app.realtime.connection import Close, Connection, Reply
 from app.services.tokens import Identity
 
 log = logging.getLogger("chat.ws")
@@ -167,91 +154,14 @@ async def _read_frames(
             if len(raw) > HARD_FRAME_LIMIT:
                 await _close(socket, Close(CloseCode.TOO_BIG, "frame too large"))
                 return
-            connection.offer(Reply(_error_text(PayloadTooLarge("a frame is at most 64 KiB"))))
+            connection.offer(Reply(error_text(PayloadTooLarge("a frame is at most 64 KiB"))))
             continue
         await handler.handle(raw)
 
 
-class FrameHandler:
-    """Handles one connection's frames, one at a time, in the order received."""
-
-    def __init__(self, state: AppState, connection: Connection) -> None:
-        self._state = state
-        self._services = state.services
-        self._connection = connection
-
-    async def handle(self, raw: str | bytes) -> None:
-        ref = None
-        try:
-            parsed = decode_frame(raw)
-            ref = parsed.ref
-            await self._dispatch(parsed)
-        except FrameError as exc:
-            self._connection.offer(Reply(_error_text(exc.error, exc.ref)))
-        except ChatError as exc:
-            self._connection.offer(Reply(_error_text(exc, ref)))
-        except Exception:
-            correlation_id = new_correlation_id()
-            log.exception("frame failed", extra={"correlation_id": correlation_id})
-            error = ChatError(f"internal error (correlation id {correlation_id})")
-            self._connection.offer(Reply(_error_text(error, ref)))
-
-    async def _dispatch(self, parsed: ClientFrame) -> None:
-        user_id = self._connection.user_id
-        match parsed:
-            case SendFrame(data=data) if data is not None:
-                await self._send(parsed, data)
-            case ReadFrame(data=data) if data is not None:
-                updated = await self._services.receipts.mark_read(
-                    user_id, data.conversation_id, data.up_to_message_id
-                )
-                self._reply(parsed, Updated(updated))
-            case TypingStartFrame(data=data) if data is not None:
-                await self._state.typing.start(self._connection, data.conversation_id)
-            case TypingStopFrame(data=data) if data is not None:
-                self._state.typing.stop(self._connection, data.conversation_id)
-            case AckFrame(data=data) if data is not None:
-                await self._services.receipts.ack(user_id, data.seq)
-            case SyncFrame(data=data) if data is not None:
-                await self._sync(parsed, data.since)
-            case _:
-                raise ValidationFailed.field("data", "data is required")
-
-    async def _send(self, parsed: SendFrame, data: SendData) -> None:
-        asked_at = time.perf_counter()
-        self._connection.request_started()
-        reply = None
-        try:
-            sent = await self._services.messaging.send(
-                self._connection.user_id,
-                content=data.content,
-                recipient_id=data.recipient_id,
-                conversation_id=data.conversation_id,
-                client_message_id=data.client_message_id,
-                origin=self._connection.id,
-            )
-            text = frame(Event.REPLY, sent.message, seq=sent.seq, ref=parsed.ref)
-            reply = Reply(text, sent.seq, asked_at)
-        finally:
-            self._connection.request_finished(reply)
-
-    async def _sync(self, parsed: SyncFrame, since: int) -> None:
-        head = await self._services.outbox.head(self._connection.user_id)
-        self._connection.offer(Sync(since, head.last_seq, parsed.ref))
-
-    def _reply(self, parsed: ClientFrame, data: object) -> None:
-        self._connection.offer(Reply(frame(Event.REPLY, data, ref=parsed.ref)))
-
-
-def _error_text(error: ChatError, ref: str | int | None = None) -> str:
-    retry_after = error.retry_after if isinstance(error, RateLimited) else None
-    data = ErrorData(error.code, error.message, retry_after, error.details)
-    return frame(Event.ERROR, data, ref=ref)
-
-
 async def _send_error(socket: WebSocket[Any, Any, Any], error: ChatError) -> None:
     with contextlib.suppress(Exception):
-        await socket.send_text(_error_text(error))
+        await socket.send_text(error_text(error))
 
 
 async def _close(socket: WebSocket[Any, Any, Any], close: Close) -> None:
@@ -260,7 +170,7 @@ async def _close(socket: WebSocket[Any, Any, Any], close: Close) -> None:
 
 
 def _expire(connection: Connection) -> None:
-    connection.offer(Reply(_error_text(Unauthorized("the access token has expired"))))
+    connection.offer(Reply(error_text(Unauthorized("the access token has expired"))))
     connection.offer(Close(CloseCode.UNAUTHORIZED, "token expired"))
 
 

@@ -36,6 +36,23 @@ class SendFrame(_Frame, tag="message:send", frozen=True):
     data: SendData | None = None
 
 
+class EditData(CamelStruct, frozen=True, forbid_unknown_fields=False):
+    message_id: UUID
+    content: Content
+
+
+class EditFrame(_Frame, tag="message:edit", frozen=True):
+    data: EditData | None = None
+
+
+class DeleteData(CamelStruct, frozen=True, forbid_unknown_fields=False):
+    message_id: UUID
+
+
+class DeleteFrame(_Frame, tag="message:delete", frozen=True):
+    data: DeleteData | None = None
+
+
 class ReadData(CamelStruct, frozen=True):
     conversation_id: UUID
     up_to_message_id: UUID
@@ -73,10 +90,28 @@ class SyncFrame(_Frame, tag="sync", frozen=True):
     data: SyncData | None = None
 
 
-ClientFrame = SendFrame | ReadFrame | TypingStartFrame | TypingStopFrame | AckFrame | SyncFrame
+ClientFrame = (
+    SendFrame
+    | EditFrame
+    | DeleteFrame
+    | ReadFrame
+    | TypingStartFrame
+    | TypingStopFrame
+    | AckFrame
+    | SyncFrame
+)
 EVENTS = frozenset(
     frame.__struct_config__.tag
-    for frame in (SendFrame, ReadFrame, TypingStartFrame, TypingStopFrame, AckFrame, SyncFrame)
+    for frame in (
+        SendFrame,
+        EditFrame,
+        DeleteFrame,
+        ReadFrame,
+        TypingStartFrame,
+        TypingStopFrame,
+        AckFrame,
+        SyncFrame,
+    )
 )
 
 _DECODER = msgspec.json.Decoder(ClientFrame)
