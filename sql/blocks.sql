@@ -1,4 +1,4 @@
--- Blocks (contract section 5). The send statements check them themselves (blocked(), in
+-- Blocks (contract section 5). The send statements check them themselves (blocked_pairs, in
 -- migration 0010), in the same statement as the send: no cache, so an unblock counts at once.
 
 -- name: block_user

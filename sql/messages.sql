@@ -30,7 +30,9 @@ WITH existing AS (  -- a resend; message_by_client_id reads the unique index (mi
                                     participant1_sent)
     SELECT participant1_id, participant2_id, 1, (participant1_id = %(sender_id)s)::int
     FROM target
-    WHERE (SELECT count(*) FROM locked) = 2 AND NOT blocked(participant1_id, participant2_id)
+    WHERE (SELECT count(*) FROM locked) = 2
+      AND NOT EXISTS (SELECT FROM blocked_pairs x
+                      WHERE x.p1 = participant1_id AND x.p2 = participant2_id)
     ON CONFLICT (participant1_id, participant2_id)
         DO UPDATE SET message_count = c.message_count + 1,
                       participant1_sent = c.participant1_sent + excluded.participant1_sent,
@@ -129,7 +131,8 @@ WITH req AS (
 ), target AS (  -- the sends that go ahead
     SELECT a.*
     FROM asked a
-    WHERE a.sender_id IN (a.p1, a.p2) AND NOT blocked(a.p1, a.p2)
+    WHERE a.sender_id IN (a.p1, a.p2)
+      AND NOT EXISTS (SELECT FROM blocked_pairs x WHERE x.p1 = a.p1 AND x.p2 = a.p2)
       AND a.p1 IN (SELECT user_id FROM locked) AND a.p2 IN (SELECT user_id FROM locked)
 ), events AS (  -- each new message is one event in each participant's outbox
     SELECT t.idx, t.p1 AS user_id FROM target t
