@@ -13,6 +13,7 @@ from app.db.pool import Database
 from app.domain.rules import MAX_BODY_BYTES
 from app.interfaces.core import ChatPlugin
 from app.interfaces.correlation import correlation_middleware
+from app.interfaces.protection import protective_headers
 from app.interfaces.state import AppState
 from app.interfaces.ws.server_send import keep_server_send
 from app.lib.collector import settle_collector
@@ -32,8 +33,11 @@ from app.services.outbox import OutboxService
 from app.services.receipts import ReceiptService
 from app.services.reports import ReportService
 from app.services.search import SearchService
+from app.services.sessions import SessionService
 from app.services.tokens import TokenService
+from app.stores.connection_slots import ConnectionSlots
 from app.stores.rate_limits import MessageRateLimiter
+from app.stores.throttles import Throttle
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -55,9 +59,12 @@ def build_state(settings: Settings) -> AppState:
     conversations = ConversationService(db)
     limiter = MessageRateLimiter(settings.rate_limit, settings.redis_url)  # sends and edits
     blocks = BlockService(db)
+    tokens = TokenService(settings.jwt_secret, settings.access_token_ttl)
+    sessions = SessionService(db, tokens, settings.refresh_token_ttl, realtime.revocations)
+    failed_logins = Throttle(settings.login_rate_limit, "login", settings.redis_url)
     services = Services(
         db=db,
-        accounts=AccountService(db, TokenService(settings.jwt_secret, settings.access_token_ttl)),
+        accounts=AccountService(db, sessions, failed_logins),
         blocks=blocks,
         changes=MessageChangeService(db, limiter, hub),
         conversations=conversations,
@@ -67,9 +74,18 @@ def build_state(settings: Settings) -> AppState:
         reports=ReportService(db),
         outbox=outbox,
         search=SearchService(db),
+        sessions=sessions,
     )
     typing = TypingTracker(hub, conversations, blocks)
-    return AppState(services, realtime, typing, settings.allowed_origins, settings.metrics_token)
+    return AppState(
+        services=services,
+        realtime=realtime,
+        typing=typing,
+        auth_requests=Throttle(settings.auth_rate_limit, "auth", settings.redis_url),
+        connection_slots=ConnectionSlots(settings.max_connections_per_user, settings.redis_url),
+        allowed_origins=settings.allowed_origins,
+        metrics_token=settings.metrics_token,
+    )
 
 
 def create_app(settings: Settings | None = None) -> ASGIApp:
@@ -83,6 +99,9 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         await state.services.db.open()
         await state.realtime.start()
+        sessions = state.services.sessions
+        state.realtime.revocations.start(sessions.forget, sessions.live_of)
+        await state.connection_slots.start()
         WorkerStop(state.realtime.drain.run).start()
         young_collections = settle_collector()
         search_merges = asyncio.get_running_loop().create_task(state.services.search.keep_merging())
@@ -93,10 +112,11 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
             search_merges.cancel()
             young_collections.cancel()
             await state.realtime.stop()
+            await state.connection_slots.stop()
             await state.services.db.close()
 
     app = Litestar(
         plugins=[ChatPlugin()], lifespan=[lifespan], request_max_body_size=MAX_BODY_BYTES
     )
     app.state.chat = state
-    return correlation_middleware(keep_server_send(app))
+    return correlation_middleware(protective_headers(keep_server_send(app)))

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("chat.cli")
 
 MAX_CONNECTIONS_PER_WORKER = 65_536
+IDLE_REQUEST_MS = 10_000
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -118,7 +119,8 @@ def migration_command(settings: Settings, action: str, revision: str | None) -> 
 
 
 def serve(settings: Settings) -> None:
-    from granian.constants import Interfaces  # noqa: PLC0415 - only `serve` needs the server
+    from granian.constants import HTTPModes, Interfaces  # noqa: PLC0415 - only `serve` needs it
+    from granian.http import HTTP1Settings  # noqa: PLC0415
     from granian.log import LogLevels  # noqa: PLC0415
 
     from app.server.granian import DrainingGranian, granian_log_config  # noqa: PLC0415
@@ -145,6 +147,10 @@ def serve(settings: Settings) -> None:
         # life, so this is the ceiling on connections per worker, not on request concurrency.
         backpressure=MAX_CONNECTIONS_PER_WORKER,
         log_access=False,
+        # a connection that sends no request within 10 s is closed (contract section 7); HTTP/1
+        # only, as in auto mode granian waits for a first byte (to tell HTTP/2) with no timer
+        http=HTTPModes.http1,
+        http1_settings=HTTP1Settings(header_read_timeout=IDLE_REQUEST_MS),
         log_level=LogLevels.warning,
         log_dictconfig=granian_log_config(),
     )

@@ -31,7 +31,7 @@ from bench.loadgen import (
     LoadResult,
     run_plan,
 )
-from tests.support.accounts import token_for
+from tests.support.accounts import start_sessions, token_for
 from tests.support.server import ChatServer
 from tests.support.services import ADMIN_URL, REDIS_URL, free_port, with_database
 
@@ -72,8 +72,12 @@ def seed_users(database_url: str, count: int) -> list[User]:
     prefix = f"b{uuid.uuid4().hex[:8]}"
     with psycopg.connect(database_url, autocommit=True) as conn:
         rows = conn.execute(SEED["seed_users"], {"prefix": prefix, "count": count}).fetchall()
-        conn.execute("ANALYZE users, outbox_heads, outbox_acks")
-    return [User(str(row[0]), token_for(str(row[0]), ttl=86400)) for row in rows]
+        sessions = start_sessions(conn, [str(row[0]) for row in rows])
+        conn.execute("ANALYZE users, outbox_heads, outbox_acks, sessions")
+    return [
+        User(str(row[0]), token_for(str(row[0]), session, ttl=86400))
+        for row, session in zip(rows, sessions, strict=True)
+    ]
 
 
 def seed_conversation(database_url: str, sender: User, recipient: User, count: int) -> str:

@@ -19,9 +19,6 @@ WHERE lower(username) = lower(%(username)s);
 -- name: user_by_id
 SELECT id, username, created_at FROM users WHERE id = %(user_id)s;
 
--- name: existing_user_ids
-SELECT id FROM users WHERE id = ANY(%(user_ids)s);
-
 -- name: users_by_username
 SELECT id, username, created_at FROM users WHERE lower(username) = lower(%(username)s);
 

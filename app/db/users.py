@@ -54,11 +54,6 @@ async def user_by_id(conn: Conn, user_id: UUID) -> User | None:
     return await cur.fetchone()
 
 
-async def existing_user_ids(conn: Conn, user_ids: list[UUID]) -> dict[UUID, bool]:
-    cur = await conn.execute(SQL["existing_user_ids"], {"user_ids": user_ids})
-    return {row[0]: True for row in await cur.fetchall()}
-
-
 async def users_by_username(conn: Conn, username: str) -> list[User]:
     cur = await conn.cursor(row_factory=class_row(User)).execute(
         SQL["users_by_username"], {"username": username}

@@ -55,9 +55,15 @@ class BadFrame(ChatError):
 class RateLimited(ChatError):
     code = "RATE_LIMITED"
 
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(f"Too many messages; retry in {retry_after} s")
+    def __init__(self, retry_after: int, why: str = "too many messages") -> None:
+        super().__init__(f"{why[:1].upper()}{why[1:]}; retry in {retry_after} s")
         self.retry_after = retry_after
+
+
+class TooManyConnections(ChatError):
+    """A /chat connection over CHAT_MAX_CONNECTIONS_PER_USER (closed with 1008 after it)."""
+
+    code = "TOO_MANY_CONNECTIONS"
 
 
 class Unavailable(ChatError):

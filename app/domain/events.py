@@ -15,6 +15,7 @@ from uuid import UUID  # noqa: TC003 - msgspec needs the runtime type
 
 import msgspec
 
+from app.domain.errors import ChatError, RateLimited
 from app.domain.models import CamelStruct, Message, MessageStatus
 
 
@@ -142,3 +143,11 @@ def log_frames(events: list[LogEvent]) -> list[str]:
     sends thousands): compact JSON holds no newline, so the lines are the frames."""
     lines = _ENCODER.encode_lines([_Frame(e.event, e.data, None, e.seq) for e in events])
     return lines.decode().split("\n")[:-1]
+
+
+def error_frame(error: ChatError, ref: str | int | None = None) -> str:
+    """The `error` frame for a failure (contract section 3)."""
+    retry_after = error.retry_after if isinstance(error, RateLimited) else None
+    return frame(
+        Event.ERROR, ErrorData(error.code, error.message, retry_after, error.details), ref=ref
+    )

@@ -17,6 +17,7 @@ PASSWORD_MIN, PASSWORD_MAX = 8, 128
 CONTENT_MAX = 5000
 CLIENT_MESSAGE_ID_MAX = 64
 PAGE_LIMIT_MAX = 100
+OFFSET_MAX = 1_000_000_000  # a page offset: within every integer type the queries use
 SEARCH_QUERY_MAX = 1000
 REPORT_REASON_MAX = 1000
 MAX_BODY_BYTES = 64 * 1024
@@ -26,8 +27,15 @@ _USERNAME = re.compile(USERNAME_PATTERN)
 # The wire types of message content and client message ids, REST and WebSocket alike: their
 # lengths are checked as they are decoded, the rest of each rule by check_content and
 # check_client_message_id below.
-Content = Annotated[str, msgspec.Meta(min_length=1, max_length=CONTENT_MAX)]
-ClientMessageId = Annotated[str, msgspec.Meta(min_length=1, max_length=CLIENT_MESSAGE_ID_MAX)]
+# Text that is not only whitespace and holds no NUL, as the schema of a body says it (the
+# checks below say it again, for callers that are not a decoder). Linear: no backtracking.
+TEXT_PATTERN = r"^\s*[^\s\x00][^\x00]*$"
+NO_NUL_PATTERN = r"^[^\x00]*$"
+Content = Annotated[str, msgspec.Meta(min_length=1, max_length=CONTENT_MAX, pattern=TEXT_PATTERN)]
+ClientMessageId = Annotated[
+    str,
+    msgspec.Meta(min_length=1, max_length=CLIENT_MESSAGE_ID_MAX, pattern=NO_NUL_PATTERN),
+]
 
 
 def check_username(username: str) -> str:
@@ -76,11 +84,19 @@ def check_report_reason(reason: str) -> str:
 
 
 def check_search_query(query: str) -> str:
-    if not query.strip():
+    """Any non-empty q up to the limit (a q with no words finds nothing)."""
+    if not query:
         raise ValidationFailed.field("q", "q must not be empty")
     if len(query) > SEARCH_QUERY_MAX:
         raise ValidationFailed.field("q", f"q must be at most {SEARCH_QUERY_MAX} characters")
-    return query.replace("\x00", " ")
+    if "\x00" in query:
+        raise ValidationFailed.field("q", "q must not contain a NUL character")
+    return query
+
+
+def has_nul(*texts: str) -> bool:
+    """PostgreSQL stores no NUL in text: input holding one can match nothing stored."""
+    return any("\x00" in text for text in texts)
 
 
 def canonical_pair(a: UUID, b: UUID) -> tuple[UUID, UUID]:

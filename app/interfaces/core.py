@@ -21,6 +21,7 @@ from app.interfaces.http.message_changes import MessageChangeController
 from app.interfaces.http.metrics import HTTP_METRICS, MetricsController
 from app.interfaces.http.search import SearchController
 from app.interfaces.http.users import UserController
+from app.interfaces.protection import require_json_body
 from app.interfaces.ws.chat import chat_socket
 
 if TYPE_CHECKING:
@@ -49,6 +50,7 @@ class ChatPlugin(InitPluginProtocol):
         app_config.middleware.append(HTTP_METRICS.middleware)
         app_config.dependencies.update(DEPENDENCIES)
         app_config.exception_handlers[Exception] = exception_to_http_response
+        app_config.before_request = require_json_body
         app_config.logging_config = None  # app.lib.logs configures JSON lines for everything
         app_config.openapi_config = OpenAPIConfig(
             title="Chat API",

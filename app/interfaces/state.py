@@ -9,6 +9,8 @@ if TYPE_CHECKING:
     from app.realtime.runtime import Realtime
     from app.realtime.typing import TypingTracker
     from app.services.container import Services
+    from app.stores.connection_slots import ConnectionSlots
+    from app.stores.throttles import Throttle
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,6 +18,8 @@ class AppState:
     services: Services
     realtime: Realtime
     typing: TypingTracker
+    auth_requests: Throttle  # every /auth request, per client address
+    connection_slots: ConnectionSlots  # open /chat connections per user, across nodes
     allowed_origins: frozenset[str] | None  # None: any origin
     metrics_token: str | None  # None: /metrics is open
 

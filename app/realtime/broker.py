@@ -60,6 +60,8 @@ class Broker:
         self._listeners = RemoteListeners()
         self._subscriptions: dict[UUID, asyncio.Task[None]] = {}
         self._presence: asyncio.Task[None] | None = None
+        self._channels: list[asyncio.Task[None]] = []  # follow(): other channels listened to
+        self._notifying: set[asyncio.Task[None]] = set()
         self._notices = Batcher(self._send_notices, NOTICES_PER_ROUND_TRIP)
         self._unpublished: list[tuple[UUID, str, str]] = []  # (user, channel, envelope)
         self._publisher: asyncio.Task[None] | None = None
@@ -70,7 +72,7 @@ class Broker:
         await self._backend.confirmed(PRESENCE_CHANNEL, CONFIRM_SECONDS)
 
     async def stop(self) -> None:
-        for task in [*self._subscriptions.values(), self._presence]:
+        for task in [*self._subscriptions.values(), *self._channels, self._presence]:
             if task is not None:
                 task.cancel()
         await asyncio.gather(*self._subscriptions.values(), return_exceptions=True)
@@ -79,6 +81,33 @@ class Broker:
 
     async def ping(self) -> bool:
         return await self._backend.ping()
+
+    # -- other channels (revocations, say) ----------------------------------------------
+
+    def follow(self, channel: str, on_message: Callable[[str], None]) -> None:
+        """Hands each message other processes send on `channel` to `on_message`."""
+
+        async def listen() -> None:
+            async with self._broadcast.subscribe(channel) as subscriber:
+                while True:
+                    event = await subscriber.get()
+                    if event.message != RESUBSCRIBED:
+                        on_message(event.message.split("|", 1)[-1])  # less the sender
+
+        self._channels.append(asyncio.create_task(listen()))
+
+    def notify(self, channel: str, message: str) -> None:
+        """Sends `message` to the other processes following `channel`, without waiting."""
+
+        async def send() -> None:
+            try:
+                await self._backend.publish_many([(channel, self._prefix + message)])
+            except Exception as exc:  # the other processes' sweeps catch what this loses
+                log.warning("notice on %s failed: %s", channel, exc)
+
+        task = asyncio.create_task(send())
+        self._notifying.add(task)
+        task.add_done_callback(self._notifying.discard)
 
     # -- listening -----------------------------------------------------------------------
 

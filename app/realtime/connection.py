@@ -96,6 +96,7 @@ class Connection:
     ) -> None:
         self.id = ConnectionId(uuid.uuid4().hex)
         self.user_id = user_id
+        self.session_id: UUID | None = None  # set once authenticated
         self.last_sent = 0
         self.live = False  # True once the backlog is sent and session:ready is out
         self.observed_head: int | None = None  # the delivery check's last look at the head

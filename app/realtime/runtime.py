@@ -1,5 +1,6 @@
 """The realtime parts of one process, built, started and stopped together: the registry of
-its connections, the hub, the broker (with Redis), the delivery check and the drain."""
+its connections, the hub, the broker (with Redis), the delivery check, the drain, and the
+relay of ended sessions (started by the app, which gives it the sessions' service)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from app.realtime.delivery_check import DeliveryCheck
 from app.realtime.drain import Drain
 from app.realtime.hub import Hub
 from app.realtime.registry import Registry
+from app.realtime.revocations import RevocationRelay
 
 if TYPE_CHECKING:
     from app.services.outbox import OutboxService
@@ -27,6 +29,7 @@ class Realtime:
             self.hub.use_broker(self.broker)
         self.check = DeliveryCheck(self.registry, outbox, check_seconds)
         self.drain = Drain(self.registry)
+        self.revocations = RevocationRelay(self.registry, self.broker)
 
     async def start(self) -> None:
         if self.broker is not None:
@@ -36,6 +39,7 @@ class Realtime:
     async def stop(self) -> None:
         self.drain.close_all()
         self.check.stop()
+        self.revocations.stop()
         if self.broker is not None:
             await self.broker.stop()
 

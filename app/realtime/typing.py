@@ -44,8 +44,8 @@ class TypingTracker:
         # per connection: the conversations it is typing in, with the other participant and
         # the timer that ends it
         self._active: dict[ConnectionId, dict[UUID, tuple[UUID, asyncio.TimerHandle]]] = {}
-        # (typist, conversation): when its last start was looked at, and whether it was
-        # forwarded then (not: one of the two blocks the other)
+        # (typist, conversation): when a start was last looked at, and whether the recipient
+        # is now shown typing (not: it was blocked, or a stop followed)
         self._forwarded: dict[tuple[UUID, UUID], tuple[float, bool]] = {}
 
     async def start(self, connection: Connection, conversation_id: UUID) -> None:
@@ -74,8 +74,11 @@ class TypingTracker:
         entry = self._active.get(connection.id, {}).pop(conversation_id, None)
         if entry is not None:
             entry[1].cancel()
-            last = self._forwarded.pop((connection.user_id, conversation_id), None)
+            key = (connection.user_id, conversation_id)
+            last = self._forwarded.get(key)
             if last is not None and last[1]:
+                # the time is kept: a start/stop flood forwards no more than a start flood
+                self._forwarded[key] = (last[0], False)
                 self._announce(entry[0], conversation_id, connection.user_id, is_typing=False)
 
     def stop_all(self, connection: Connection) -> None:

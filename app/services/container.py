@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from app.services.receipts import ReceiptService
     from app.services.reports import ReportService
     from app.services.search import SearchService
+    from app.services.sessions import SessionService
 
 
 class Services:
@@ -36,6 +37,7 @@ class Services:
         reports: ReportService,
         outbox: OutboxService,
         search: SearchService,
+        sessions: SessionService,
     ) -> None:
         self.db = db
         self.accounts = accounts
@@ -48,3 +50,4 @@ class Services:
         self.reports = reports
         self.outbox = outbox
         self.search = search
+        self.sessions = sessions

@@ -41,3 +41,23 @@ class RateLimiter(Protocol):
     async def refund(self, user_id: UUID) -> None:
         """Takes back one counted message (it was a resend)."""
         ...
+
+
+class Throttle(Protocol):
+    """A rate limit on a key (a username, a client address), shared by every process when it
+    can be."""
+
+    async def hit(self, key: str) -> int | None:
+        """Counts one; None when allowed, else the seconds to wait."""
+        ...
+
+    async def exceeded(self, key: str) -> int | None:
+        """Without counting: None while allowed, else the seconds until it is again."""
+        ...
+
+
+class Revocations(Protocol):
+    """Where an ended session is told: every process stops taking its access tokens, and its
+    open connections are closed."""
+
+    def revoked(self, session_id: UUID) -> None: ...

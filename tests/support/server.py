@@ -43,6 +43,9 @@ class ChatServer:
                 "CHAT_HOST": "127.0.0.1",
                 "CHAT_RATE_LIMIT": rate_limit,
                 "CHAT_WORKERS": str(workers),
+                # the suite logs in from one address, and some users fail on purpose
+                "CHAT_AUTH_RATE_LIMIT": "1000000/minute",
+                "CHAT_LOGIN_RATE_LIMIT": "1000000/minute",
             }
         )
         if database_url is not None:

@@ -70,7 +70,12 @@ def test_canonical_pair_orders_and_refuses_self() -> None:
         canonical_pair(a, a)
 
 
-@pytest.mark.parametrize("query", ["", "   ", "x" * 1001])
+@pytest.mark.parametrize("query", ["", "x" * 1001, "a\x00b"])
 def test_bad_search_queries(query: str) -> None:
     with pytest.raises(ValidationFailed):
         check_search_query(query)
+
+
+@pytest.mark.parametrize("query", ["   ", "!!!", "a", "x" * 1000])
+def test_any_non_empty_query_up_to_the_limit_is_accepted(query: str) -> None:
+    assert check_search_query(query) == query

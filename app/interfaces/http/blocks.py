@@ -29,7 +29,7 @@ class BlockController(Controller):
     @delete(
         "/{user_id:uuid}/block",
         status_code=204,
-        responses=error_responses("VALIDATION_ERROR", "UNAUTHORIZED"),
+        responses=error_responses("VALIDATION_ERROR", "UNAUTHORIZED", "NOT_FOUND"),
     )
     async def unblock(self, user_id: UUID, identity: Identity, services: Services) -> None:
         """Unblocks a user (also when there was no block); sending works again at once."""

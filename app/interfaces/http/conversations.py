@@ -11,7 +11,7 @@ from litestar.params import Parameter
 from app.domain.events import Updated
 from app.domain.models import Conversation, Message, Page
 from app.domain.paging import HistoryQuery, Origin
-from app.domain.rules import PAGE_LIMIT_MAX
+from app.domain.rules import OFFSET_MAX, PAGE_LIMIT_MAX
 from app.interfaces.http.dependencies import SECURITY, error_responses
 from app.interfaces.http.schemas import MarkReadBody, OpenConversationBody, SendMessageBody
 from app.services.container import Services
@@ -42,7 +42,7 @@ class ConversationController(Controller):
         identity: Identity,
         services: Services,
         limit: Annotated[int, Parameter(ge=1, le=PAGE_LIMIT_MAX)] = 20,
-        offset: Annotated[int, Parameter(ge=0)] = 0,
+        offset: Annotated[int, Parameter(ge=0, le=OFFSET_MAX)] = 0,
     ) -> Page[Conversation]:
         """The caller's conversations, most recent activity first, with unread counts."""
         return await services.conversations.list(identity.user_id, limit=limit, offset=offset)
@@ -61,7 +61,10 @@ class ConversationController(Controller):
         identity: Identity,
         services: Services,
         limit: Annotated[int, Parameter(ge=1, le=PAGE_LIMIT_MAX)] = 50,
-        offset: Annotated[int | None, Parameter(ge=0)] = None,
+        # schema_extra: Litestar's document drops a zero minimum on an optional parameter
+        offset: Annotated[
+            int | None, Parameter(ge=0, le=OFFSET_MAX, schema_extra={"minimum": 0})
+        ] = None,
         origin: Annotated[Origin, Parameter(query="from")] = Origin.OLDEST,
         before: UUID | None = None,
         after: UUID | None = None,

@@ -31,7 +31,7 @@ def provide_services(state: State) -> Services:
 
 async def provide_identity(request: Request[Any, Any, Any]) -> Identity:
     services: Services = request.app.state.chat.services
-    return await services.accounts.authenticate(bearer_token(request.headers.get("authorization")))
+    return await services.sessions.authenticate(bearer_token(request.headers.get("authorization")))
 
 
 DEPENDENCIES = {

@@ -6,11 +6,13 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
+from litestar import Response, get
 from litestar.connection import ASGIConnection
 from litestar.enums import ScopeType
 from litestar.exceptions import NotAuthorizedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from app.interfaces.credentials import bearer_token
 
@@ -38,3 +40,10 @@ def metrics_token_guard(
 class MetricsController(PrometheusController):
     path = "/metrics"
     guards = [metrics_token_guard]  # noqa: RUF012 - Litestar reads it as a class attribute
+
+    # Litestar's handler, declared with the media type it serves (its own says JSON)
+    @get(media_type=CONTENT_TYPE_LATEST, tags=["operations"])
+    async def get(self) -> Response[bytes]:
+        """Prometheus text format: every worker of this node."""
+        response: Response[bytes] = await PrometheusController.get.fn(self)
+        return response

@@ -9,9 +9,11 @@ import msgspec
 
 from app.domain.models import CamelStruct
 from app.domain.rules import (
+    NO_NUL_PATTERN,
     PASSWORD_MAX,
     PASSWORD_MIN,
     REPORT_REASON_MAX,
+    TEXT_PATTERN,
     USERNAME_PATTERN,
     ClientMessageId,
     Content,
@@ -24,8 +26,12 @@ class RegisterBody(CamelStruct, frozen=True):
 
 
 class LoginBody(CamelStruct, frozen=True):
-    username: Annotated[str, msgspec.Meta(max_length=64)]
-    password: Annotated[str, msgspec.Meta(max_length=PASSWORD_MAX)]
+    username: Annotated[str, msgspec.Meta(max_length=64, pattern=NO_NUL_PATTERN)]
+    password: Annotated[str, msgspec.Meta(max_length=PASSWORD_MAX, pattern=NO_NUL_PATTERN)]
+
+
+class RefreshBody(CamelStruct, frozen=True):
+    refresh_token: Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
 
 
 class OpenConversationBody(CamelStruct, frozen=True):
@@ -42,7 +48,9 @@ class EditMessageBody(CamelStruct, frozen=True):
 
 
 class ReportBody(CamelStruct, frozen=True):
-    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=REPORT_REASON_MAX)]
+    reason: Annotated[
+        str, msgspec.Meta(min_length=1, max_length=REPORT_REASON_MAX, pattern=TEXT_PATTERN)
+    ]
 
 
 class ReportCreated(CamelStruct, frozen=True):

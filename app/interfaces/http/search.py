@@ -8,7 +8,7 @@ from litestar import Controller, get
 from litestar.params import Parameter
 
 from app.domain.models import Message, Page
-from app.domain.rules import PAGE_LIMIT_MAX
+from app.domain.rules import OFFSET_MAX, PAGE_LIMIT_MAX
 from app.interfaces.http.dependencies import SECURITY, error_responses
 from app.services.container import Services
 from app.services.tokens import Identity
@@ -26,7 +26,7 @@ class SearchController(Controller):
         services: Services,
         q: str,
         limit: Annotated[int, Parameter(ge=1, le=PAGE_LIMIT_MAX)] = 20,
-        offset: Annotated[int, Parameter(ge=0)] = 0,
+        offset: Annotated[int, Parameter(ge=0, le=OFFSET_MAX)] = 0,
     ) -> Page[Message]:
         """Messages of the caller's conversations matching `q` (English stemming), best match
         first. Ranks the caller's 1,000 most recent matching messages; `total` counts those."""

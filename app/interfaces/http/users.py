@@ -8,6 +8,7 @@ from litestar import Controller, get
 from litestar.params import Parameter
 
 from app.domain.models import User
+from app.domain.rules import NO_NUL_PATTERN
 from app.interfaces.http.dependencies import SECURITY, error_responses
 from app.services.container import Services
 from app.services.tokens import Identity
@@ -28,7 +29,7 @@ class UserController(Controller):
         self,
         identity: Identity,  # noqa: ARG002 - authentication only
         services: Services,
-        username: Annotated[str, Parameter(min_length=1, max_length=64)],
+        username: Annotated[str, Parameter(min_length=1, max_length=64, pattern=NO_NUL_PATTERN)],
     ) -> list[User]:
         """Users with exactly this username (case-insensitive); empty when none."""
         return await services.accounts.find_by_username(username)

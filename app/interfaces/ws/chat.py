@@ -15,14 +15,15 @@ from litestar.types import Message, ReceiveMessage, WebSocketSendEvent
 from app.domain.errors import (
     ChatError,
     PayloadTooLarge,
+    TooManyConnections,
     Unauthorized,
     Unavailable,
     ValidationFailed,
 )
+from app.domain.events import error_frame
 from app.domain.rules import MAX_BODY_BYTES
 from app.interfaces.credentials import bearer_token
 from app.interfaces.state import AppState
-from app.interfaces.ws.errors import error_text
 from app.interfaces.ws.frame_handler import FrameHandler
 from app.interfaces.ws.server_send import forget_server_send, server_send
 from app.realtime.closes import CloseCode
@@ -71,7 +72,7 @@ async def _accept_and_serve(socket: WebSocket[Any, Any, Any]) -> None:
         await socket.close(code=CloseCode.GOING_AWAY, reason="server shutting down")
         return
     try:
-        identity = await state.services.accounts.authenticate(_token_of(socket))
+        identity = await _authenticate(socket, state)
     except Unauthorized as exc:
         await _send_error(socket, exc)
         await socket.close(code=CloseCode.UNAUTHORIZED, reason="unauthorized")
@@ -85,7 +86,23 @@ async def _accept_and_serve(socket: WebSocket[Any, Any, Any]) -> None:
     except ValidationFailed as exc:  # answered, then treated as no `since`
         await _send_error(socket, exc)
         since = None
-    await _serve(socket, state, identity, since)
+    slot = await state.connection_slots.acquire(identity.user_id)
+    if slot is None:
+        await _send_error(socket, TooManyConnections("you hold as many connections as allowed"))
+        await socket.close(code=CloseCode.POLICY, reason="too many connections")
+        return
+    try:
+        await _serve(socket, state, identity, since)
+    finally:
+        await state.connection_slots.release(identity.user_id, shared=slot)
+
+
+async def _authenticate(socket: WebSocket[Any, Any, Any], state: AppState) -> Identity:
+    """A ticket (`?ticket=`, once), or an access token (header, or `?token=`)."""
+    ticket = socket.query_params.get("ticket")
+    if ticket:
+        return await state.services.sessions.use_ticket(ticket)
+    return await state.services.sessions.authenticate(_token_of(socket))
 
 
 async def _serve(
@@ -98,6 +115,7 @@ async def _serve(
         await send(event)
 
     connection = Connection(identity.user_id, write, state.services.outbox)
+    connection.session_id = identity.session_id
     await state.realtime.hub.attach(connection)
     expiry = asyncio.get_running_loop().call_at(
         asyncio.get_running_loop().time() + max(0.0, identity.expires_at - time.time()),
@@ -154,14 +172,14 @@ async def _read_frames(
             if len(raw) > HARD_FRAME_LIMIT:
                 await _close(socket, Close(CloseCode.TOO_BIG, "frame too large"))
                 return
-            connection.offer(Reply(error_text(PayloadTooLarge("a frame is at most 64 KiB"))))
+            connection.offer(Reply(error_frame(PayloadTooLarge("a frame is at most 64 KiB"))))
             continue
         await handler.handle(raw)
 
 
 async def _send_error(socket: WebSocket[Any, Any, Any], error: ChatError) -> None:
     with contextlib.suppress(Exception):
-        await socket.send_text(error_text(error))
+        await socket.send_text(error_frame(error))
 
 
 async def _close(socket: WebSocket[Any, Any, Any], close: Close) -> None:
@@ -170,7 +188,7 @@ async def _close(socket: WebSocket[Any, Any, Any], close: Close) -> None:
 
 
 def _expire(connection: Connection) -> None:
-    connection.offer(Reply(error_text(Unauthorized("the access token has expired"))))
+    connection.offer(Reply(error_frame(Unauthorized("the access token has expired"))))
     connection.offer(Close(CloseCode.UNAUTHORIZED, "token expired"))
 
 

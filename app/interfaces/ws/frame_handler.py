@@ -3,6 +3,10 @@
 A request that appends to the caller's outbox (a send, an edit, a delete, a read mark) is
 answered with a reply carrying that event's seq, which takes the event's place in the
 connection's stream (app/realtime/connection.py); the rest are answered as they come.
+
+Frames that cost the server work whatever the client spends are bounded: an `ack` goes to the
+database only when it moves past what this connection already acked, and no further than what
+it was sent; `sync` has a budget per connection (typing's is in app/realtime/typing.py).
 """
 
 from __future__ import annotations
@@ -11,10 +15,9 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
-from app.domain.errors import ChatError, ValidationFailed
-from app.domain.events import Event, Updated, frame
+from app.domain.errors import ChatError, RateLimited, ValidationFailed
+from app.domain.events import Event, Updated, error_frame, frame
 from app.interfaces.correlation import new_correlation_id
-from app.interfaces.ws.errors import error_text
 from app.interfaces.ws.frames import (
     AckFrame,
     ClientFrame,
@@ -28,6 +31,7 @@ from app.interfaces.ws.frames import (
     TypingStopFrame,
     decode_frame,
 )
+from app.lib.budget import Budget
 from app.realtime.connection import Reply, Sync
 
 if TYPE_CHECKING:
@@ -40,12 +44,17 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("chat.ws")
 
+SYNCS_PER_SECOND = 1.0
+SYNC_BURST = 5
+
 
 class FrameHandler:
     def __init__(self, state: AppState, connection: Connection) -> None:
         self._state = state
         self._services = state.services
         self._connection = connection
+        self._acked = 0
+        self._syncs = Budget(SYNCS_PER_SECOND, SYNC_BURST)
 
     async def handle(self, raw: str | bytes) -> None:
         ref = None
@@ -54,14 +63,14 @@ class FrameHandler:
             ref = parsed.ref
             await self._dispatch(parsed)
         except FrameError as exc:
-            self._connection.offer(Reply(error_text(exc.error, exc.ref)))
+            self._connection.offer(Reply(error_frame(exc.error, exc.ref)))
         except ChatError as exc:
-            self._connection.offer(Reply(error_text(exc, ref)))
+            self._connection.offer(Reply(error_frame(exc, ref)))
         except Exception:
             correlation_id = new_correlation_id()
             log.exception("frame failed", extra={"correlation_id": correlation_id})
             error = ChatError(f"internal error (correlation id {correlation_id})")
-            self._connection.offer(Reply(error_text(error, ref)))
+            self._connection.offer(Reply(error_frame(error, ref)))
 
     async def _dispatch(self, parsed: ClientFrame) -> None:
         user_id = self._connection.user_id
@@ -87,12 +96,24 @@ class FrameHandler:
             case TypingStopFrame(data=data) if data is not None:
                 self._state.typing.stop(self._connection, data.conversation_id)
             case AckFrame(data=data) if data is not None:
-                await services.receipts.ack(user_id, data.seq)
+                await self._ack(data.seq)
             case SyncFrame(data=data) if data is not None:
-                head = await services.outbox.head(user_id)
-                self._connection.offer(Sync(data.since, head.last_seq, parsed.ref))
+                await self._sync(parsed, data.since)
             case _:
                 raise ValidationFailed.field("data", "data is required")
+
+    async def _ack(self, seq: int) -> None:
+        seq = min(seq, self._connection.last_sent)
+        if seq > self._acked:
+            await self._services.receipts.ack(self._connection.user_id, seq)
+            self._acked = seq
+
+    async def _sync(self, parsed: SyncFrame, since: int) -> None:
+        retry_after = self._syncs.spend()
+        if retry_after is not None:
+            raise RateLimited(retry_after, "too many syncs on this connection")
+        head = await self._services.outbox.head(self._connection.user_id)
+        self._connection.offer(Sync(since, head.last_seq, parsed.ref))
 
     async def _send(self, parsed: SendFrame) -> tuple[object, int | None]:
         data = parsed.data

@@ -17,7 +17,8 @@ from app.domain.models import CamelStruct
 from app.domain.rules import ClientMessageId, Content
 
 Ref = str | int | None
-NonNegative = Annotated[int, msgspec.Meta(ge=0)]
+# A seq: 0 or more, and small enough for PostgreSQL's bigint with room to add a page to it.
+NonNegative = Annotated[int, msgspec.Meta(ge=0, le=2**62)]
 
 
 class _Frame(msgspec.Struct, frozen=True, tag_field="event"):
@@ -139,6 +140,8 @@ def decode_frame(raw: str | bytes) -> ClientFrame:
         frame: ClientFrame = _DECODER.decode(raw)
     except (msgspec.ValidationError, msgspec.DecodeError) as exc:
         raise _classify(raw, exc) from exc
+    except RecursionError as exc:  # nested deeper than the decoder goes: no field nests at all
+        raise FrameError(BadFrame("a frame's JSON is nested too deeply"), None) from exc
     if frame.data is None:
         raise FrameError(ValidationFailed.field("data", "data is required"), frame.ref)
     return frame
@@ -147,7 +150,7 @@ def decode_frame(raw: str | bytes) -> ClientFrame:
 def _classify(raw: str | bytes, exc: Exception) -> FrameError:
     try:
         envelope = _ENVELOPE.decode(raw)
-    except (msgspec.ValidationError, msgspec.DecodeError):
+    except (msgspec.ValidationError, msgspec.DecodeError, RecursionError):
         return FrameError(BadFrame("a frame is a JSON object with a string `event`"), None)
     if envelope.event not in EVENTS:
         return FrameError(BadFrame(f"unknown event {envelope.event!r}"), envelope.ref)
