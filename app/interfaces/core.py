@@ -19,6 +19,7 @@ from app.interfaces.http.dependencies import DEPENDENCIES, SECURITY_COMPONENTS
 from app.interfaces.http.health import HealthController
 from app.interfaces.http.message_changes import MessageChangeController
 from app.interfaces.http.metrics import HTTP_METRICS, MetricsController
+from app.interfaces.http.page import page, static_files
 from app.interfaces.http.search import SearchController
 from app.interfaces.http.users import UserController
 from app.interfaces.protection import require_json_body
@@ -45,6 +46,8 @@ class ChatPlugin(InitPluginProtocol):
                 HealthController,
                 MetricsController,
                 chat_socket,
+                page,
+                static_files,
             ]
         )
         app_config.middleware.append(HTTP_METRICS.middleware)

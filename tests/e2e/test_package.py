@@ -51,12 +51,14 @@ def database() -> Iterator[str]:
         drop_database(name)
 
 
-def test_the_wheel_carries_the_sql_and_the_migrations(installed: Path) -> None:
+def test_the_wheel_carries_the_sql_the_migrations_and_the_page(installed: Path) -> None:
     [wheel] = (installed.parents[1] / "dist").glob("chat-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     for path in (*ROOT.glob("sql/*.sql"), *ROOT.glob("migrations/**/*.*")):
         relative = path.relative_to(ROOT).as_posix()
         assert f"app/{relative}" in names, relative
+    for path in ROOT.glob("app/interfaces/web/*"):
+        assert path.relative_to(ROOT).as_posix() in names, path
 
 
 def test_migrate_and_serve_from_an_empty_folder(
@@ -104,6 +106,11 @@ def test_migrate_and_serve_from_an_empty_folder(
             except httpx.HTTPError:
                 assert server.poll() is None, server.communicate()[1]
         assert status == 200
+        page = httpx.get(url.replace("/ready", "/"), timeout=5)
+        assert page.status_code == 200 and 'data-testid="auth-username"' in page.text
+        assert "default-src 'self'" in page.headers["content-security-policy"]
+        script = httpx.get(url.replace("/ready", "/static/app.js"), timeout=5)
+        assert script.status_code == 200 and "javascript" in script.headers["content-type"]
     finally:
         server.send_signal(signal.SIGTERM)
         _, errors = server.communicate(timeout=30)
