@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import psutil
 
-from bench import scenarios
+from bench import reads, scenarios
 from bench.db_cost import speed_check
 from bench.harness import drop_database, fresh_database, settle
 from bench.report import write_report
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 RESULTS = Path(__file__).with_name("results")
 
 
-SCENARIOS = ["latency", "rate", "idle", "replay", "history", "echo", "durable", "crowd"]
+SCENARIOS = ["latency", "rate", "idle", "replay", "history", "echo", "durable", "crowd", "peer"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -68,9 +68,10 @@ def main(argv: list[str] | None = None) -> int:
                     scenarios.highest_rate(url, sizes, 1) + scenarios.highest_rate(url, sizes, 2)
                 ),
             ),
+            ("peer", lambda: scenarios.peer(url, sizes)),
             ("idle", lambda: scenarios.idle_connections(url, sizes)),
-            ("replay", lambda: scenarios.replay(url, sizes)),
-            ("history", lambda: scenarios.history(url, sizes)),
+            ("replay", lambda: reads.replay(url, sizes)),
+            ("history", lambda: reads.history(url, sizes)),
         ]
         for key, run in steps:
             if key in wanted:

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
-import os
 import queue
-import subprocess
-import sys
 import time
 import uuid
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import httpx
 import psutil
 import psycopg
 from hdrh.histogram import HdrHistogram
@@ -32,8 +28,7 @@ from bench.loadgen import (
     run_plan,
 )
 from tests.support.accounts import start_sessions, token_for
-from tests.support.server import ChatServer
-from tests.support.services import ADMIN_URL, REDIS_URL, free_port, with_database
+from tests.support.services import ADMIN_URL, with_database
 
 if TYPE_CHECKING:
     from multiprocessing.pool import AsyncResult
@@ -162,82 +157,6 @@ class OtherCpu:
         return found
 
 
-class BenchChat(ChatServer):
-    @property
-    def process_pid(self) -> int:
-        assert self.process is not None
-        return self.process.pid
-
-
-def start_chat(database_url: str, workers: int = 1) -> BenchChat:
-    server = BenchChat(
-        database_url=database_url,
-        redis_url=REDIS_URL,
-        workers=workers,
-        rate_limit="100000000/minute",
-    )
-    return server.start(timeout=60)
-
-
-@dataclass
-class EchoServer:
-    """The floor (bench/echo_app.py); with `database_url`, the durable floor."""
-
-    database_url: str | None = None
-    port: int = field(default_factory=free_port)
-    process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def ws_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}/chat"
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def process_pid(self) -> int:
-        assert self.process is not None
-        return self.process.pid
-
-    def start(self) -> EchoServer:
-        env = dict(os.environ)
-        if self.database_url is not None:
-            env["ECHO_DATABASE_URL"] = self.database_url
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "granian",
-                "--interface",
-                "asgi",
-                "--port",
-                str(self.port),
-                "--backpressure",
-                "65536",
-                "bench.echo_app:app",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-            env=env,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                httpx.get(f"http://127.0.0.1:{self.port}/", timeout=1)
-            except httpx.HTTPError:
-                time.sleep(0.1)
-            else:
-                return self
-        raise RuntimeError("echo server did not start")
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, 15)
-            self.process.wait(10)
-
-
 @dataclass
 class LoadSummary:
     offered_rate: float
@@ -258,6 +177,8 @@ class LoadSummary:
     server_cpu_percent: float
     server_rss_mb: float
     other_cpu_percent: dict[str, float]
+    # CPU milliseconds per delivered message, by process group, in the same window
+    cpu_ms_per_message: dict[str, float]
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -278,6 +199,7 @@ def drive(
     rate: float,
     duration_s: float,
     server_pid: int | None,
+    protocol: str = "chat",
 ) -> LoadSummary:
     """Connects every client, waits until all are live, then offers `rate` messages/s in all,
     spread over the sending clients, for `duration_s`."""
@@ -289,7 +211,9 @@ def drive(
     with context.Manager() as manager, context.Pool(GENERATORS) as pool:
         ready, go = manager.Queue(), manager.Queue()
         plans = [
-            LoadPlan(url, clients[i::GENERATORS], interval, duration_s, ready, go, drain_s)
+            LoadPlan(
+                url, clients[i::GENERATORS], interval, duration_s, ready, go, drain_s, protocol
+            )
             for i in range(GENERATORS)
         ]
         pending = pool.map_async(run_plan, plans)
@@ -377,4 +301,12 @@ def summarize(
         server_cpu_percent=round(cpu, 1),
         server_rss_mb=round(rss / 2**20, 1),
         other_cpu_percent=other_cpu,
+        cpu_ms_per_message=cpu_per_message({"server": cpu, **other_cpu}, received / duration_s),
     )
+
+
+def cpu_per_message(percent: dict[str, float], throughput: float) -> dict[str, float]:
+    """CPU % of each group over a window, as CPU milliseconds per message delivered in it."""
+    if throughput <= 0:
+        return {}
+    return {group: round(share * 10 / throughput, 3) for group, share in percent.items()}

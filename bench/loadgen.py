@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING
 import msgspec
 from hdrh.histogram import HdrHistogram
 
-from bench.wsclient import CONNECT_ERRORS, Client, connect, decode_frame
+from bench.wsclient import CONNECT_ERRORS, Client, FrameData, connect, decode_frame
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from queue import Queue
 
 MAX_LATENCY_US = 120_000_000
@@ -52,6 +53,8 @@ class LoadPlan:
     ready: Queue[None]
     go: Queue[int]
     drain_s: float
+    # "chat": this service's protocol; "socketio": Socket.IO v5 over Engine.IO v4 (the peer)
+    protocol: str = "chat"
 
 
 @dataclass
@@ -96,19 +99,23 @@ class _Recorder:
             return event
         if event != "message:received" or frame.data is None:
             return event
-        intended, sender, counter = frame.data.content.split(":", 2)
+        self.message(frame.data.content, now)
+        return event
+
+    def message(self, content: str, now: int) -> None:
+        """A message received: its latency from the intended send time, once, in order."""
+        intended, sender, counter = content.split(":", 2)
         n = int(counter)
         seen = self.seen.setdefault(sender, set())
         if n in seen:
             self.duplicated += 1
-            return event
+            return
         seen.add(n)
         if n < self.last.get(sender, -1):
             self.out_of_order += 1
         self.last[sender] = max(n, self.last.get(sender, -1))
         self.received += 1
         self.histogram.record_value(max(1, (now - int(intended)) // 1000))
-        return event
 
 
 class _LoadClient(Client):
@@ -122,6 +129,52 @@ class _LoadClient(Client):
     def on_text(self, payload: memoryview) -> None:
         if self.recorder.frame(payload, self.key) == "session:ready":
             self.session_ready()
+
+
+class _SocketIoClient(_LoadClient):
+    """The same client, speaking Socket.IO v5 over Engine.IO v4 on a bare WebSocket: `0…` is
+    the open (answered with the namespace connect and the token), `40…` the connect (live),
+    `2` a ping (answered `3`), `42[event, data]` an event, `43id[answer]` an ack."""
+
+    def __init__(self, recorder: _Recorder, key: str, token: str) -> None:
+        super().__init__(recorder, key)
+        self._connect = b"40" + _encode({"token": token})
+        self._acks = 0
+
+    def on_text(self, payload: memoryview) -> None:
+        kind = bytes(payload[:2])
+        if kind == b"42":
+            event, data = _decode_event(payload[2:])
+            if event == "message:received":
+                self.recorder.message(data.content, time.monotonic_ns())
+        elif kind == b"43":
+            answer = _decode_ack(bytes(payload[2:]).lstrip(b"0123456789"))
+            if answer and answer[0].error is not None:
+                self.recorder.errors += 1
+                self.recorder.error_codes[answer[0].error.code] += 1
+                self.recorder.rejected[self.key] += 1
+            else:
+                self.recorder.replies += 1
+        elif kind == b"2":
+            self.send_text(b"3")
+        elif kind == b"40":
+            self.session_ready()
+        elif kind[:1] == b"0":
+            self.send_text(self._connect)
+        elif kind == b"44":  # the handshake refused: counted as a failed connection
+            self.close_code = 4401
+
+    def send_event(self, event: str, data: object) -> None:
+        self._acks += 1
+        self.send_text(b"42%d" % self._acks + _encode([event, data]))
+
+
+class _Answer(msgspec.Struct):
+    error: FrameData | None = None
+
+
+_decode_event = msgspec.json.Decoder(tuple[str, FrameData]).decode
+_decode_ack = msgspec.json.Decoder(list[_Answer]).decode
 
 
 class _Start:
@@ -156,11 +209,16 @@ class _Start:
 async def _client(
     plan: LoadPlan, who: Assignment, recorder: _Recorder, sent: dict[str, int], start: _Start
 ) -> bool:
-    url = f"{plan.url}?token={who.token}&since={who.since}"
+    key = str(who.index)
+    factory: Callable[[], _LoadClient]
+    if plan.protocol == "socketio":
+        url = f"{plan.url}?EIO=4&transport=websocket"
+        factory = lambda: _SocketIoClient(recorder, key, who.token)  # noqa: E731
+    else:
+        url = f"{plan.url}?token={who.token}&since={who.since}"
+        factory = lambda: _LoadClient(recorder, key)  # noqa: E731
     try:
-        client = await connect(
-            lambda: _LoadClient(recorder, str(who.index)), url, CONNECT_TIMEOUT_S
-        )
+        client = await connect(factory, url, CONNECT_TIMEOUT_S)
     except CONNECT_ERRORS:
         start.settled()
         return False
@@ -210,7 +268,10 @@ async def _send_on_schedule(
         if not client.open:
             return
         data = {"recipientId": who.peer_id, "content": f"{intended}:{key}:{k}"}
-        client.send_text(_encode({"event": "message:send", "data": data}))
+        if isinstance(client, _SocketIoClient):
+            client.send_event("message:send", data)
+        else:
+            client.send_text(_encode({"event": "message:send", "data": data}))
         sent[key] = k + 1
         k += 1
 

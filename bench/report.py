@@ -10,6 +10,7 @@ mpl.use("Agg")
 import matplotlib.pyplot as plt
 
 from bench.harness import OTHER_CPU_GROUPS
+from bench.peer_report import peer_section
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -41,8 +42,8 @@ def _floor_columns(row: dict[str, Any]) -> str:
 
 def _latency_table(rows: list[dict[str, Any]]) -> list[str]:
     lines = [
-        "| workers | connections | offered msg/s | delivered msg/s | p50 ms | p95 ms | p99 ms | p99.9 ms | max ms | lost | dup | reordered | server CPU % | server RSS MB | PostgreSQL CPU % | Redis CPU % | generator CPU % |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| workers | connections | offered msg/s | delivered msg/s | p50 ms | p95 ms | p99 ms | p99.9 ms | max ms | lost | dup | reordered | server CPU % | server RSS MB | PostgreSQL CPU % | Redis CPU % | generator CPU % | CPU ms/msg: server / PG / Redis / generator |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         lat = r["latency_ms"]
@@ -52,9 +53,15 @@ def _latency_table(rows: list[dict[str, Any]]) -> list[str]:
             f"{lat['p50']:.2f} | {lat['p95']:.2f} | {lat['p99']:.2f} | {lat['p99.9']:.2f} | {lat['max']:.2f} | "
             f"{r['lost']} | {r['duplicated']} | {r['out_of_order']} | {r['server_cpu_percent']} | {r['server_rss_mb']} | "
             + " | ".join(str(others.get(group, "-")) for group in OTHER_CPU_GROUPS)
-            + " |"
+            + f" | {_per_message(r)} |"
         )
     return lines
+
+
+def _per_message(row: dict[str, Any]) -> str:
+    cpu = row.get("cpu_ms_per_message") or {}
+    groups = ("server", *OTHER_CPU_GROUPS)
+    return " / ".join(f"{cpu[g]:.3f}" if g in cpu else "-" for g in groups)
 
 
 def _plot_latency(results: dict[str, Any], path: Path) -> None:
@@ -64,6 +71,7 @@ def _plot_latency(results: dict[str, Any], path: Path) -> None:
         "chat, 2 workers": [r for r in results.get("rate", []) if r["workers"] == 2],
         "echo floor": results.get("echo", []),
         "durable floor": results.get("durable", []),
+        "Socket.IO peer": results.get("peer", {}).get("rate", []),
     }
     for label, rows in series.items():
         if rows:
@@ -101,8 +109,12 @@ def _plot_throughput(results: dict[str, Any], path: Path) -> None:
         if results.get(key):
             labels.append(label)
             values.append(_max_passing(results[key]))
-    figure, axis = plt.subplots(figsize=(7, 4))
-    axis.bar(labels, values, color=["#4c72b0", "#55a868", "#c44e52", "#8172b2"][: len(values)])
+    if results.get("peer", {}).get("rate"):
+        labels.append("Socket.IO peer")
+        values.append(_max_passing(results["peer"]["rate"]))
+    figure, axis = plt.subplots(figsize=(8, 4))
+    colours = ["#4c72b0", "#55a868", "#c44e52", "#8172b2", "#dd8452"]
+    axis.bar(labels, values, color=colours[: len(values)])
     axis.set_ylabel("highest rate with p99 <= 25 ms, msg/s")
     for index, value in enumerate(values):
         axis.text(index, value, f"{value:.0f}", ha="center", va="bottom")
@@ -265,6 +277,7 @@ def write_report(results: dict[str, Any], directory: Path, stem: str) -> None:
         _floor_sections,
         _latency_section,
         _highest_rate_section,
+        peer_section,
         _idle_section,
         _replay_section,
         _history_section,
