@@ -8,7 +8,7 @@ from litestar import Controller, get
 from litestar.params import Parameter
 
 from app.domain.models import Message, Page
-from app.domain.rules import OFFSET_MAX, PAGE_LIMIT_MAX
+from app.domain.rules import NO_NUL_PATTERN, OFFSET_MAX, PAGE_LIMIT_MAX, SEARCH_QUERY_MAX
 from app.interfaces.http.dependencies import SECURITY, error_responses
 from app.services.container import Services
 from app.services.tokens import Identity
@@ -24,7 +24,9 @@ class SearchController(Controller):
         self,
         identity: Identity,
         services: Services,
-        q: str,
+        q: Annotated[
+            str, Parameter(min_length=1, max_length=SEARCH_QUERY_MAX, pattern=NO_NUL_PATTERN)
+        ],
         limit: Annotated[int, Parameter(ge=1, le=PAGE_LIMIT_MAX)] = 20,
         offset: Annotated[int, Parameter(ge=0, le=OFFSET_MAX)] = 0,
     ) -> Page[Message]:
