@@ -35,12 +35,35 @@ def start_chat(database_url: str, workers: int = 1) -> BenchChat:
 
 
 @dataclass
-class EchoServer:
+class _Started:
+    """A server process of the bench's own: its port, its process group, how it stops."""
+
+    port: int = field(default_factory=free_port, init=False)
+    process: subprocess.Popen[bytes] | None = field(default=None, init=False)
+
+    @property
+    def process_pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def _launch(self, command: list[str], env: dict[str, str], cwd: Path | None = None) -> None:
+        self.process = subprocess.Popen(
+            command, cwd=cwd, env=env, start_new_session=True,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        _wait_for_http(f"http://127.0.0.1:{self.port}/", self.process)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, 15)
+            self.process.wait(10)
+
+
+@dataclass
+class EchoServer(_Started):
     """The floor (bench/echo_app.py); with `database_url`, the durable floor."""
 
     database_url: str | None = None
-    port: int = field(default_factory=free_port)
-    process: subprocess.Popen[bytes] | None = None
 
     @property
     def ws_url(self) -> str:
@@ -50,47 +73,14 @@ class EchoServer:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    @property
-    def process_pid(self) -> int:
-        assert self.process is not None
-        return self.process.pid
-
     def start(self) -> EchoServer:
         env = dict(os.environ)
         if self.database_url is not None:
             env["ECHO_DATABASE_URL"] = self.database_url
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "granian",
-                "--interface",
-                "asgi",
-                "--port",
-                str(self.port),
-                "--backpressure",
-                "65536",
-                "bench.echo_app:app",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-            env=env,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                httpx.get(f"http://127.0.0.1:{self.port}/", timeout=1)
-            except httpx.HTTPError:
-                time.sleep(0.1)
-            else:
-                return self
-        raise RuntimeError("echo server did not start")
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, 15)
-            self.process.wait(10)
+        granian = [sys.executable, "-m", "granian", "--interface", "asgi"]
+        options = ["--port", str(self.port), "--backpressure", "65536"]
+        self._launch([*granian, *options, "bench.echo_app:app"], env)
+        return self
 
 
 PEER = Path(__file__).with_name("peers") / "socketio"
@@ -109,22 +99,15 @@ def peer_missing() -> str | None:
 
 
 @dataclass
-class PeerServer:
+class PeerServer(_Started):
     """The Socket.IO + PostgreSQL relay (bench/peers/socketio/), on its own tables."""
 
-    database_url: str
-    port: int = field(default_factory=free_port)
-    process: subprocess.Popen[bytes] | None = None
+    database_url: str = ""
     protocol = "socketio"
 
     @property
     def ws_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/socket.io/"
-
-    @property
-    def process_pid(self) -> int:
-        assert self.process is not None
-        return self.process.pid
 
     def start(self) -> PeerServer:
         env = {
@@ -133,18 +116,8 @@ class PeerServer:
             "PEER_JWT_SECRET": SECRET,
             "PEER_PORT": str(self.port),
         }
-        node = shutil.which("node") or "node"
-        self.process = subprocess.Popen(
-            [node, "server.js"], cwd=PEER, env=env, start_new_session=True,
-            stdout=subprocess.DEVNULL,
-        )  # fmt: skip
-        _wait_for_http(f"http://127.0.0.1:{self.port}/", self.process)
+        self._launch([shutil.which("node") or "node", "server.js"], env, cwd=PEER)
         return self
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, 15)
-            self.process.wait(10)
 
 
 def _wait_for_http(url: str, process: subprocess.Popen[bytes]) -> None:

@@ -74,14 +74,18 @@ class Person:
         await self.page.get_by_test_id("conversation").first.locator("button").click()
 
 
-async def test_two_people_chat_through_the_page(browser: Browser, server: ChatServer) -> None:
-    alice, bob = (
-        await Person.open(browser, server, "alice"),
-        await Person.open(browser, server, "bob"),
-    )
+async def two_people(browser: Browser, server: ChatServer) -> tuple[Person, Person]:
+    """Alice and Bob registered in windows of their own; Alice opened a conversation with Bob."""
+    alice = await Person.open(browser, server, "alice")
+    bob = await Person.open(browser, server, "bob")
     await alice.register()
     await bob.register()
     await alice.start_chat(bob)
+    return alice, bob
+
+
+async def test_two_people_chat_through_the_page(browser: Browser, server: ChatServer) -> None:
+    alice, bob = await two_people(browser, server)
     await alice.send("Hello Bob")
 
     # bob sees the conversation arrive with an unread badge; his page acks it: delivered
@@ -130,13 +134,7 @@ async def test_two_people_chat_through_the_page(browser: Browser, server: ChatSe
 async def test_a_reload_keeps_the_session_and_the_history(
     browser: Browser, server: ChatServer
 ) -> None:
-    alice, bob = (
-        await Person.open(browser, server, "alice"),
-        await Person.open(browser, server, "bob"),
-    )
-    await alice.register()
-    await bob.register()
-    await alice.start_chat(bob)
+    alice, bob = await two_people(browser, server)
     for n in range(40):  # more than a page: the first screen is the newest
         await alice.send(f"message {n:02d}")
 
@@ -168,13 +166,7 @@ async def test_the_page_reconnects_after_a_restart_and_loses_nothing(
     port = free_port()
     server = ChatServer(database_url=database_url, redis_url=redis_url, port=port).start()
     try:
-        alice, bob = (
-            await Person.open(browser, server, "alice"),
-            await Person.open(browser, server, "bob"),
-        )
-        await alice.register()
-        await bob.register()
-        await alice.start_chat(bob)
+        alice, bob = await two_people(browser, server)
         await alice.send("before the restart")
         await bob.open_conversation()
         await expect(bob.message("before the restart")).to_be_visible()
