@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
-from app.domain.events import Event, SessionReady, SyncDone, frame
+from app.domain.errors import Unauthorized
+from app.domain.events import Event, SessionReady, SyncDone, error_frame, frame
 from app.lib.metrics import REPLAYED_EVENTS, SEND_DURATION
 from app.realtime.closes import CloseCode
 from app.services.ports import ConnectionId
@@ -110,6 +111,11 @@ class Connection:
         self._closing = False
 
     # -- what producers call -------------------------------------------------------------
+
+    def unauthorized(self, message: str, reason: str) -> None:
+        """An UNAUTHORIZED error, then close 4401: its token expired or its session ended."""
+        self.offer(Reply(error_frame(Unauthorized(message))))
+        self.offer(Close(CloseCode.UNAUTHORIZED, reason))
 
     def offer(self, item: Outgoing) -> None:
         if self._closing:

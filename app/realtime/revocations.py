@@ -15,11 +15,6 @@ import logging
 import uuid
 from typing import TYPE_CHECKING
 
-from app.domain.errors import Unauthorized
-from app.domain.events import error_frame
-from app.realtime.closes import CloseCode
-from app.realtime.connection import Close, Reply
-
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
@@ -72,11 +67,9 @@ class RevocationRelay:
         self._close_sessions({session_id})
 
     def _close_sessions(self, ended: set[uuid.UUID]) -> None:
-        text = error_frame(Unauthorized("the session has ended"))
         for connection in self._registry.connections():
             if connection.session_id in ended:
-                connection.offer(Reply(text))
-                connection.offer(Close(CloseCode.UNAUTHORIZED, "session ended"))
+                connection.unauthorized("the session has ended", "session ended")
 
     async def _sweep_forever(self) -> None:
         while True:

@@ -36,25 +36,25 @@ class Throttle:
 
     async def hit(self, key: str) -> int | None:
         """Counts one; None when allowed, else the seconds to wait."""
-        limiter = self._shared or self._local
-        try:
-            allowed = await limiter.hit(self._item, self._namespace, key)
-        except StorageError as exc:
-            log.warning("throttle storage unavailable, counting locally: %s", exc)
-            limiter = self._local
-            allowed = await limiter.hit(self._item, self._namespace, key)
-        return None if allowed else await self._retry_after(limiter, key)
+        return await self._ask(key, count=True)
 
     async def exceeded(self, key: str) -> int | None:
         """Without counting: None while allowed, else the seconds until it is again."""
+        return await self._ask(key, count=False)
+
+    async def _ask(self, key: str, *, count: bool) -> int | None:
         limiter = self._shared or self._local
         try:
-            allowed = await limiter.test(self._item, self._namespace, key)
+            allowed = await self._allowed(limiter, key, count=count)
         except StorageError as exc:
             log.warning("throttle storage unavailable, counting locally: %s", exc)
             limiter = self._local
-            allowed = await limiter.test(self._item, self._namespace, key)
+            allowed = await self._allowed(limiter, key, count=count)
         return None if allowed else await self._retry_after(limiter, key)
+
+    async def _allowed(self, limiter: MovingWindowRateLimiter, key: str, *, count: bool) -> bool:
+        check = limiter.hit if count else limiter.test
+        return await check(self._item, self._namespace, key)
 
     async def _retry_after(self, limiter: MovingWindowRateLimiter, key: str) -> int:
         try:

@@ -188,8 +188,7 @@ async def _close(socket: WebSocket[Any, Any, Any], close: Close) -> None:
 
 
 def _expire(connection: Connection) -> None:
-    connection.offer(Reply(error_frame(Unauthorized("the access token has expired"))))
-    connection.offer(Close(CloseCode.UNAUTHORIZED, "token expired"))
+    connection.unauthorized("the access token has expired", "token expired")
 
 
 def _token_of(socket: WebSocket[Any, Any, Any]) -> str | None:
