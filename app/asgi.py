@@ -7,10 +7,11 @@ import logging
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
+from limits import parse
 from litestar import Litestar
 
 from app.db.pool import Database
-from app.domain.rules import MAX_BODY_BYTES
+from app.domain.rules import MAX_BODY_BYTES, SendLimit
 from app.interfaces.core import ChatPlugin
 from app.interfaces.correlation import correlation_middleware
 from app.interfaces.protection import protective_headers
@@ -36,7 +37,6 @@ from app.services.search import SearchService
 from app.services.sessions import SessionService
 from app.services.tokens import TokenService
 from app.stores.connection_slots import ConnectionSlots
-from app.stores.rate_limits import MessageRateLimiter
 from app.stores.throttles import Throttle
 
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ def build_state(settings: Settings) -> AppState:
     realtime = Realtime(settings.redis_url, outbox, settings.delivery_check_seconds)
     hub = realtime.hub
     conversations = ConversationService(db)
-    limiter = MessageRateLimiter(settings.rate_limit, settings.redis_url)  # sends and edits
+    limit = _send_limit(settings.rate_limit)  # sends and edits, counted by their statements
     blocks = BlockService(db)
     tokens = TokenService(settings.jwt_secret, settings.access_token_ttl)
     sessions = SessionService(db, tokens, settings.refresh_token_ttl, realtime.revocations)
@@ -66,10 +66,10 @@ def build_state(settings: Settings) -> AppState:
         db=db,
         accounts=AccountService(db, sessions, failed_logins),
         blocks=blocks,
-        changes=MessageChangeService(db, limiter, hub),
+        changes=MessageChangeService(db, limit, hub),
         conversations=conversations,
         health=HealthService(db),
-        messaging=MessagingService(db, limiter, hub),
+        messaging=MessagingService(db, limit, hub),
         receipts=ReceiptService(db, hub),
         reports=ReportService(db),
         outbox=outbox,
@@ -86,6 +86,12 @@ def build_state(settings: Settings) -> AppState:
         allowed_origins=settings.allowed_origins,
         metrics_token=settings.metrics_token,
     )
+
+
+def _send_limit(notation: str) -> SendLimit:
+    """CHAT_RATE_LIMIT, in the `limits` notation (settings checked it parses)."""
+    item = parse(notation)
+    return SendLimit(item.amount, item.get_expiry())
 
 
 def create_app(settings: Settings | None = None) -> ASGIApp:

@@ -26,6 +26,7 @@ import psycopg
 from app.db.messages import SendRequest, send_message, send_messages
 from app.db.pool import CONNECT_OPTIONS
 from bench.harness import drop_database, fresh_database, seed_users
+from tests.support.sends import UNLIMITED
 
 BATCHES = (1, 2, 8, 32, 128)
 MESSAGES = 4000
@@ -45,7 +46,9 @@ async def measure(
         row = await cur.fetchone()
         assert row is not None
         pid = int(row[0])
-        await send_messages(conn, [SendRequest(a, "warm-up", recipient_id=b) for a, b in pairs])
+        await send_messages(
+            conn, [SendRequest(a, "warm-up", recipient_id=b) for a, b in pairs], UNLIMITED
+        )
         cpu, started, python = backend_cpu_seconds(pid), time.perf_counter(), time.process_time()
         for first in range(0, messages, batch):
             requests = [
@@ -53,9 +56,9 @@ async def measure(
                 for i, (a, b) in enumerate(random.choices(pairs, k=batch))  # noqa: S311 - not secret
             ]
             if batch == 1:
-                await send_message(conn, requests[0])
+                await send_message(conn, requests[0], UNLIMITED)
             else:
-                await send_messages(conn, requests)
+                await send_messages(conn, requests, UNLIMITED)
         elapsed = time.perf_counter() - started
         return {
             "batch": batch,

@@ -8,7 +8,8 @@
 
 -- name: edit_message
 -- The content it had goes to message_versions (numbered from 1, the original), the message
--- takes the new content, and each participant's outbox gets a message:edited event.
+-- takes the new content, and each participant's outbox gets a message:edited event. An edit
+-- counts against the sender's rate limit, as a send does (send_message).
 WITH target AS (
     SELECT m.*
     FROM messages m
@@ -19,17 +20,21 @@ WITH target AS (
     SELECT t.* FROM target t
     WHERE t.sender_id = %(user_id)s AND t.deleted_at IS NULL AND t.content <> %(content)s
 ), locked AS (
-    SELECT h.user_id
+    SELECT h.user_id, h AS head
     FROM outbox_heads h, allowed a
     WHERE h.user_id = ANY (ARRAY[a.sender_id, a.recipient_id])
     ORDER BY h.user_id
     FOR UPDATE OF h
+), editor AS (  -- how many more edits and sends the editor's limit allows now
+    SELECT rate_room(l.head, %(rate_amount)s, %(rate_seconds)s) AS room
+    FROM locked l
+    WHERE l.user_id = %(user_id)s
 ), kept AS (  -- what it said until now
     INSERT INTO message_versions (message_id, version, content, at)
     SELECT a.id, (SELECT count(*) + 1 FROM message_versions v WHERE v.message_id = a.id),
            a.content, coalesce(a.edited_at, a.created_at)
     FROM allowed a
-    WHERE (SELECT count(*) FROM locked) = 2
+    WHERE (SELECT count(*) FROM locked) = 2 AND (SELECT room FROM editor) > 0
     RETURNING message_id
 ), changed AS (
     UPDATE messages m
@@ -39,7 +44,10 @@ WITH target AS (
     RETURNING m.*
 ), heads AS (
     UPDATE outbox_heads h
-    SET last_seq = h.last_seq + 1
+    SET last_seq = h.last_seq + 1,
+        rate_window = rate_window_now(%(rate_seconds)s),
+        rate_count = rate_count_now(h, %(rate_seconds)s) + (h.user_id = %(user_id)s)::int,
+        rate_previous = rate_previous_now(h, %(rate_seconds)s)
     FROM changed c
     WHERE h.user_id = ANY (ARRAY[c.sender_id, c.recipient_id])
     RETURNING h.user_id, h.last_seq
@@ -60,7 +68,8 @@ SELECT t.id, t.conversation_id, t.sender_id, t.recipient_id, t.content, t.status
        t.created_at, t.delivered_at, t.read_at, t.client_message_id, t.edited_at,
        t.deleted_at, NULL, NULL,
        CASE WHEN t.sender_id <> %(user_id)s THEN 'not_sender'
-            WHEN t.deleted_at IS NOT NULL THEN 'deleted' END
+            WHEN t.deleted_at IS NOT NULL THEN 'deleted'
+            WHEN (SELECT room FROM editor) = 0 THEN 'rate_limited' END
 FROM target t
 WHERE NOT EXISTS (SELECT 1 FROM changed);
 

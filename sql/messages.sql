@@ -4,7 +4,8 @@
 -- statement with one send in it costs PostgreSQL about half as much again (its window
 -- functions, sorts and aggregates; `python -m bench.db_cost` measures both). Give either
 -- recipient_id or conversation_id. One row: the new message, the original of a resend
--- (recipient_seq NULL) or a refusal, as send_messages answers.
+-- (recipient_seq NULL) or a refusal, as send_messages answers. The sender's rate limit
+-- (rate_amount sends per rate_seconds, migration 0012) is counted on their outbox head.
 WITH existing AS (  -- a resend; message_by_client_id reads the unique index (migration 0005)
     SELECT m.*
     FROM message_by_client_id(%(sender_id)s, %(client_message_id)s) m
@@ -19,18 +20,22 @@ WITH existing AS (  -- a resend; message_by_client_id reads the unique index (mi
       AND %(sender_id)s IN (c.participant1_id, c.participant2_id)
 ), locked AS (  -- `= ANY (ARRAY[..])`, not `IN (..)`: IN of two columns is an OR, which
                 --  can't key an index scan, so the planner reads every outbox head to find two
-    SELECT h.user_id
+    SELECT h.user_id, h AS head
     FROM outbox_heads h, target
     WHERE h.user_id = ANY (ARRAY[target.participant1_id, target.participant2_id])
       AND NOT EXISTS (SELECT 1 FROM existing)
     ORDER BY h.user_id
     FOR UPDATE OF h
+), sender AS (  -- how many more sends the sender's limit allows now
+    SELECT rate_room(l.head, %(rate_amount)s, %(rate_seconds)s) AS room
+    FROM locked l
+    WHERE l.user_id = %(sender_id)s
 ), conv AS (  -- both users exist (each has an outbox head), or nothing is stored
     INSERT INTO conversations AS c (participant1_id, participant2_id, message_count,
                                     participant1_sent)
     SELECT participant1_id, participant2_id, 1, (participant1_id = %(sender_id)s)::int
     FROM target
-    WHERE (SELECT count(*) FROM locked) = 2
+    WHERE (SELECT count(*) FROM locked) = 2 AND (SELECT room FROM sender) > 0
       AND NOT EXISTS (SELECT FROM blocked_pairs x
                       WHERE x.p1 = participant1_id AND x.p2 = participant2_id)
     ON CONFLICT (participant1_id, participant2_id)
@@ -39,9 +44,12 @@ WITH existing AS (  -- a resend; message_by_client_id reads the unique index (mi
                       updated_at = now()
     RETURNING c.id, c.participant1_id, c.participant2_id, c.message_count,
               (c.xmax = 0) AS created
-), heads AS (
+), heads AS (  -- both counts move to the current window; the sender's counts one more
     UPDATE outbox_heads h
-    SET last_seq = h.last_seq + 1
+    SET last_seq = h.last_seq + 1,
+        rate_window = rate_window_now(%(rate_seconds)s),
+        rate_count = rate_count_now(h, %(rate_seconds)s) + (h.user_id = %(sender_id)s)::int,
+        rate_previous = rate_previous_now(h, %(rate_seconds)s)
     FROM conv
     WHERE h.user_id = ANY (ARRAY[conv.participant1_id, conv.participant2_id])
     RETURNING h.user_id, h.last_seq
@@ -77,6 +85,7 @@ SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, N
        NULL,
        CASE WHEN EXISTS (SELECT 1 FROM target t WHERE blocked(t.participant1_id, t.participant2_id))
             THEN 'blocked'
+            WHEN (SELECT room FROM sender) = 0 THEN 'rate_limited'
             WHEN EXISTS (SELECT 1 FROM target) THEN 'no_user'
             WHEN EXISTS (SELECT 1 FROM conversations WHERE id = %(conversation_id)s::uuid)
             THEN 'not_participant'
@@ -97,9 +106,11 @@ WHERE NOT EXISTS (SELECT 1 FROM message) AND NOT EXISTS (SELECT 1 FROM existing)
 -- - a new message, with the seq of its event in each outbox;
 -- - a resend of a stored client_message_id: the original as it is, recipient_seq NULL;
 -- - a refusal, in `refused`: 'no_conversation', 'not_participant', 'blocked' (either of the
---   two blocks the other) or 'no_user'.
+--   two blocks the other), 'no_user' or 'rate_limited' (the sender's limit, rate_amount
+--   sends per rate_seconds, counted on their outbox head, allows no more now).
 -- Two sends of one client_message_id in one batch violate the unique key and fail it, like
--- any error: the caller then writes its sends one by one.
+-- any error: the caller then writes its sends one by one. This statement is longer than
+-- psycopg's parse cache takes (4 KiB): it is parsed again once per batch, not per send.
 WITH req AS (
     SELECT r.*
     FROM unnest(%(sender_ids)s::uuid[], %(recipient_ids)s::uuid[], %(conversation_ids)s::uuid[],
@@ -121,23 +132,28 @@ WITH req AS (
     WHERE req.idx NOT IN (SELECT idx FROM existing)
 ), locked AS (  -- the outboxes the sender's own sends append to, in user id order first;
                 -- a user who does not exist has no outbox head
-    SELECT h.user_id
+    SELECT h.user_id, h AS head
     FROM outbox_heads h
     WHERE h.user_id IN (SELECT a.p1 FROM asked a WHERE a.sender_id IN (a.p1, a.p2)
                         UNION
                         SELECT a.p2 FROM asked a WHERE a.sender_id IN (a.p1, a.p2))
     ORDER BY h.user_id
     FOR UPDATE OF h
-), target AS (  -- the sends that go ahead
-    SELECT a.*
+), allowed AS (  -- the sends that may go ahead, numbered in each sender's order, with
+                 -- how many more the sender's rate limit allows
+    SELECT a.*, row_number() OVER (PARTITION BY a.sender_id ORDER BY a.idx) AS nth,
+           rate_room(l.head, %(rate_amount)s, %(rate_seconds)s) AS room
     FROM asked a
+    JOIN locked l ON l.user_id = a.sender_id
     WHERE a.sender_id IN (a.p1, a.p2)
       AND NOT EXISTS (SELECT FROM blocked_pairs x WHERE x.p1 = a.p1 AND x.p2 = a.p2)
       AND a.p1 IN (SELECT user_id FROM locked) AND a.p2 IN (SELECT user_id FROM locked)
+), target AS (  -- the sends that go ahead
+    SELECT * FROM allowed WHERE nth <= room
 ), events AS (  -- each new message is one event in each participant's outbox
-    SELECT t.idx, t.p1 AS user_id FROM target t
+    SELECT t.idx, t.p1 AS user_id, t.sender_id = t.p1 AS sent FROM target t
     UNION ALL
-    SELECT t.idx, t.p2 FROM target t
+    SELECT t.idx, t.p2, t.sender_id = t.p2 FROM target t
 ), pairs AS (
     SELECT t.p1, t.p2, count(*) AS added, count(*) FILTER (WHERE t.sender_id = t.p1) AS by_p1
     FROM target t
@@ -152,10 +168,15 @@ WITH req AS (
                       updated_at = now()
     RETURNING c.id, c.participant1_id AS p1, c.participant2_id AS p2, c.message_count,
               (c.xmax = 0) AS created
-), heads AS (  -- each outbox advanced once; its new events number from first_seq + 1
+), heads AS (  -- each outbox advanced once; its new events number from first_seq + 1;
+               -- its rate counts move to the current window and count what it sent
     UPDATE outbox_heads h
-    SET last_seq = h.last_seq + added.n
-    FROM (SELECT user_id, count(*) AS n FROM events GROUP BY user_id) added
+    SET last_seq = h.last_seq + added.n,
+        rate_window = rate_window_now(%(rate_seconds)s),
+        rate_count = rate_count_now(h, %(rate_seconds)s) + added.sent,
+        rate_previous = rate_previous_now(h, %(rate_seconds)s)
+    FROM (SELECT user_id, count(*) AS n, count(*) FILTER (WHERE sent) AS sent
+          FROM events GROUP BY user_id) added
     WHERE h.user_id = added.user_id AND (SELECT count(*) FROM conv) > 0
     RETURNING h.user_id, h.last_seq - added.n AS first_seq
 ), seqs AS (
@@ -191,6 +212,7 @@ SELECT r.idx, o.id, o.conversation_id, o.sender_id, o.recipient_id, o.content, o
        o.deleted_at, o.sender_seq,
        s.seq AS recipient_seq, p.created,
        CASE WHEN o.id IS NOT NULL THEN NULL
+            WHEN w.idx IS NOT NULL THEN 'rate_limited'
             WHEN a.p1 IS NULL THEN 'no_conversation'
             WHEN a.sender_id NOT IN (a.p1, a.p2) THEN 'not_participant'
             WHEN blocked(a.p1, a.p2) THEN 'blocked'
@@ -201,12 +223,14 @@ LEFT JOIN (SELECT p.idx, m.* FROM message m JOIN placed p USING (conversation_id
            SELECT * FROM existing) o ON o.idx = r.idx
 LEFT JOIN placed p ON p.idx = r.idx
 LEFT JOIN seqs s ON s.idx = r.idx AND s.user_id = o.recipient_id
-LEFT JOIN asked a ON a.idx = r.idx;
+LEFT JOIN asked a ON a.idx = r.idx
+LEFT JOIN allowed w ON w.idx = r.idx;
 
--- name: message_by_client_message_id
-SELECT id, conversation_id, sender_id, recipient_id, content, status,
-       created_at, delivered_at, read_at, client_message_id, edited_at, deleted_at, sender_seq
-FROM message_by_client_id(%(sender_id)s, %(client_message_id)s);
+-- name: rate_retry_after
+-- Seconds until the user's limit allows one more send or edit (a send or edit was refused).
+SELECT rate_retry_after(h, %(rate_amount)s, %(rate_seconds)s)
+FROM outbox_heads h
+WHERE h.user_id = %(user_id)s;
 
 -- name: conversation_size
 -- The conversation's participants and message count, for access checks and paging.

@@ -23,6 +23,7 @@ from app.lib.batching import Batcher
 
 if TYPE_CHECKING:
     from app.db.pool import Database
+    from app.domain.rules import SendLimit
 
 log = logging.getLogger("chat.group_commit")
 MAX_BATCH = 128
@@ -32,8 +33,9 @@ Outcome = Stored | Exception
 
 
 class GroupCommit:
-    def __init__(self, db: Database, max_batch: int = MAX_BATCH) -> None:
+    def __init__(self, db: Database, limit: SendLimit, max_batch: int = MAX_BATCH) -> None:
         self._db = db
+        self._limit = limit
         self._batcher: Batcher[SendRequest, Stored] = Batcher(self._write, max_batch, IN_FLIGHT)
 
     async def send(self, request: SendRequest) -> Stored:
@@ -45,7 +47,7 @@ class GroupCommit:
             return [await self._write_alone(batch[0])]
         try:
             async with self._db.connection() as conn:
-                return list(await send_messages(conn, batch))
+                return list(await send_messages(conn, batch, self._limit))
         except Exception as exc:
             if isinstance(exc, Unavailable) and isinstance(exc.__cause__, PoolTimeout):
                 return [exc] * len(batch)  # no connection within the timeout: none for each
@@ -68,6 +70,6 @@ class GroupCommit:
     async def _write_alone(self, request: SendRequest) -> Outcome:
         try:
             async with self._db.connection() as conn:
-                return await send_message(conn, request)
+                return await send_message(conn, request, self._limit)
         except Exception as exc:  # handed to the waiting send, whatever it is
             return exc

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from app.db.messages import message_from_row
+from app.db.messages import limit_params, message_from_row, retry_after
 from app.db.pool import fetch_retrying
 from app.db.queries import SQL
 from app.domain.models import Message, Version
@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from uuid import UUID
 
     from app.db.pool import Conn
+    from app.domain.rules import SendLimit
 
 
 class Changed(msgspec.Struct, frozen=True):
@@ -24,24 +25,37 @@ class Changed(msgspec.Struct, frozen=True):
     message: Message
     sender_seq: int | None = None
     recipient_seq: int | None = None
-    refused: str | None = None  # 'not_sender', 'deleted'
+    refused: str | None = None  # 'not_sender', 'deleted', 'rate_limited'
+    retry_after: int | None = None  # with 'rate_limited': seconds until the limit allows it
 
     @property
     def changed(self) -> bool:
         return self.sender_seq is not None
 
 
-async def edit_message(
-    conn: Conn, user_id: UUID, message_id: UUID, content: str, conversation_id: UUID | None
+async def edit_message(  # noqa: PLR0913 - the statement's parameters, each named
+    conn: Conn,
+    user_id: UUID,
+    message_id: UUID,
+    content: str,
+    conversation_id: UUID | None,
+    *,
+    limit: SendLimit,
 ) -> Changed | None:
-    """None: no such message (in that conversation, when one is given)."""
+    """None: no such message (in that conversation, when one is given). An edit counts against
+    the user's `limit`, as a send does."""
     params = {
         "user_id": user_id,
         "message_id": message_id,
         "content": content,
         "conversation_id": conversation_id,
+        **limit_params(limit),
     }
-    return _changed(await fetch_retrying(conn, SQL["edit_message"], params))
+    changed = _changed(await fetch_retrying(conn, SQL["edit_message"], params))
+    if changed is not None and changed.refused == "rate_limited":
+        wait = await retry_after(conn, user_id, limit)
+        return msgspec.structs.replace(changed, retry_after=wait)
+    return changed
 
 
 async def delete_message(

@@ -9,7 +9,7 @@ import msgspec
 
 from app.db.pool import fetch_retrying
 from app.db.queries import SQL
-from app.domain.errors import Blocked, ChatError, Forbidden, NotFound
+from app.domain.errors import Blocked, ChatError, Forbidden, NotFound, RateLimited
 from app.domain.models import Message, MessageStatus
 
 if TYPE_CHECKING:
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
     from app.db.pool import Conn
     from app.domain.paging import PositionRange
+    from app.domain.rules import SendLimit
 
 MESSAGE_COLUMNS = 12
 # How many of a user's newest sent (and received) messages search reads before it turns to the
@@ -82,52 +83,69 @@ REFUSALS: dict[str, ChatError] = {
 def _outcome(row: Sequence[Any]) -> Stored | ChatError:
     """A row of the send statements (less send_messages' idx): the stored message, or why it
     was refused."""
+    if row[15] == "rate_limited":
+        return RateLimited(0)  # how long to wait, the caller asks (retry_after)
     if row[15] is not None:
         refusal = REFUSALS[row[15]]
         return type(refusal)(refusal.message)
     return Stored(message_from_row(row), row[12], row[13], bool(row[14]))
 
 
-def send_params(requests: Sequence[SendRequest]) -> dict[str, list[Any]]:
-    """The send statement's parameters: one array per field, in the requests' order."""
+def limit_params(limit: SendLimit) -> dict[str, int]:
+    """The rate limit's parameters of the statements that count against it."""
+    return {"rate_amount": limit.amount, "rate_seconds": limit.seconds}
+
+
+def send_params(requests: Sequence[SendRequest], limit: SendLimit) -> dict[str, Any]:
+    """The batch statement's parameters: one array per field, in the requests' order."""
     return {
         "sender_ids": [r.sender_id for r in requests],
         "recipient_ids": [r.recipient_id for r in requests],
         "conversation_ids": [r.conversation_id for r in requests],
         "contents": [r.content for r in requests],
         "client_message_ids": [r.client_message_id for r in requests],
+        **limit_params(limit),
     }
 
 
-async def send_messages(conn: Conn, requests: Sequence[SendRequest]) -> list[Stored | ChatError]:
+async def send_messages(
+    conn: Conn, requests: Sequence[SendRequest], limit: SendLimit
+) -> list[Stored | ChatError]:
     """Stores the sends in one statement, one transaction: one outcome per request, in order.
-    A repeated client_message_id gives the original. If the statement fails, none is stored and
-    the error is raised (the caller then writes them one by one)."""
-    rows = await fetch_retrying(conn, SQL["send_messages"], send_params(requests))
+    A repeated client_message_id gives the original, and does not count against `limit`. If
+    the statement fails, none is stored and the error is raised (the caller then writes them
+    one by one)."""
+    rows = await fetch_retrying(conn, SQL["send_messages"], send_params(requests, limit))
     outcomes: list[Stored | ChatError] = [NotFound("not sent")] * len(requests)
     for row in rows:
         outcomes[row[0] - 1] = _outcome(row[1:])
+    waits: dict[UUID, int] = {}
+    for index, outcome in enumerate(outcomes):
+        if isinstance(outcome, RateLimited):
+            sender = requests[index].sender_id
+            if sender not in waits:
+                waits[sender] = await retry_after(conn, sender, limit)
+            outcomes[index] = RateLimited(waits[sender])
     return outcomes
 
 
-async def send_message(conn: Conn, request: SendRequest) -> Stored | ChatError:
+async def send_message(conn: Conn, request: SendRequest, limit: SendLimit) -> Stored | ChatError:
     """One send, in its own statement and transaction: the stored message (the original of a
     repeated client_message_id), or why it was refused."""
-    rows = await fetch_retrying(conn, SQL["send_message"], msgspec.structs.asdict(request))
-    return _outcome(rows[0])
+    params = {**msgspec.structs.asdict(request), **limit_params(limit)}
+    rows = await fetch_retrying(conn, SQL["send_message"], params)
+    outcome = _outcome(rows[0])
+    if isinstance(outcome, RateLimited):
+        return RateLimited(await retry_after(conn, request.sender_id, limit))
+    return outcome
 
 
-async def message_by_client_message_id(
-    conn: Conn, sender_id: UUID, client_message_id: str
-) -> Stored | None:
-    cur = await conn.execute(
-        SQL["message_by_client_message_id"],
-        {"sender_id": sender_id, "client_message_id": client_message_id},
-    )
+async def retry_after(conn: Conn, user_id: UUID, limit: SendLimit) -> int:
+    """Seconds until the user's `limit` allows one more send or edit."""
+    params = {"user_id": user_id, **limit_params(limit)}
+    cur = await conn.execute(SQL["rate_retry_after"], params)
     row = await cur.fetchone()
-    if row is None:
-        return None
-    return Stored(message_from_row(row), row[12], None, created_conversation=False)
+    return 1 if row is None else int(row[0])
 
 
 class ConversationSize(msgspec.Struct, frozen=True):

@@ -24,6 +24,14 @@ MAX_BODY_BYTES = 64 * 1024
 
 _USERNAME = re.compile(USERNAME_PATTERN)
 
+
+class SendLimit(msgspec.Struct, frozen=True):
+    """CHAT_RATE_LIMIT: at most `amount` sends and edits by one user in any `seconds`."""
+
+    amount: int
+    seconds: int
+
+
 # The wire types of message content and client message ids, REST and WebSocket alike: their
 # lengths are checked as they are decoded, the rest of each rule by check_content and
 # check_client_message_id below.

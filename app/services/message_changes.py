@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 
     from app.db.message_changes import Changed
     from app.db.pool import Database
-    from app.services.ports import ConnectionId, Publisher, RateLimiter
+    from app.domain.rules import SendLimit
+    from app.services.ports import ConnectionId, Publisher
 
 
 class Change(msgspec.Struct, frozen=True):
@@ -30,9 +31,9 @@ class Change(msgspec.Struct, frozen=True):
 
 
 class MessageChangeService:
-    def __init__(self, db: Database, limiter: RateLimiter, publisher: Publisher) -> None:
+    def __init__(self, db: Database, limit: SendLimit, publisher: Publisher) -> None:
         self._db = db
-        self._limiter = limiter
+        self._limit = limit
         self._publisher = publisher
 
     async def edit(
@@ -47,19 +48,17 @@ class MessageChangeService:
         """Replaces the content of the user's message; counts against the send rate limit.
         The same content again changes nothing (and is not counted)."""
         check_content(content)
-        retry_after = await self._limiter.hit(user_id)
-        if retry_after is not None:
-            RATE_LIMITED.labels("messages").inc()
-            raise RateLimited(retry_after)
         async with self._db.connection() as conn:
             changed = await message_changes.edit_message(
-                conn, user_id, message_id, content, conversation_id
+                conn, user_id, message_id, content, conversation_id, limit=self._limit
             )
         changed = _allowed(changed, "edit")
         if changed.refused == "deleted":
             raise Conflict("the message is deleted: it cannot be edited")
+        if changed.refused == "rate_limited":
+            RATE_LIMITED.labels("messages").inc()
+            raise RateLimited(changed.retry_after or 1)
         if not changed.changed:
-            await self._limiter.refund(user_id)
             return Change(changed.message, None)
         self._announce(Event.MESSAGE_EDITED, changed.message, changed, origin)
         return Change(changed.message, changed.sender_seq)

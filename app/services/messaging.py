@@ -1,5 +1,5 @@
-"""The send path, shared by WebSocket and REST: validate, rate limit, store in one statement,
-publish after commit."""
+"""The send path, shared by WebSocket and REST: validate, store in one statement (which also
+counts the sender's rate limit), publish after commit."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
-from app.db import messages
 from app.db.group_commit import GroupCommit
 from app.db.messages import SendRequest
 from app.domain.errors import RateLimited, ValidationFailed
@@ -21,7 +20,8 @@ if TYPE_CHECKING:
 
     from app.db.pool import Database
     from app.domain.models import Message
-    from app.services.ports import ConnectionId, Publisher, RateLimiter
+    from app.domain.rules import SendLimit
+    from app.services.ports import ConnectionId, Publisher
 
 
 class Sent(msgspec.Struct, frozen=True):
@@ -32,10 +32,8 @@ class Sent(msgspec.Struct, frozen=True):
 
 
 class MessagingService:
-    def __init__(self, db: Database, limiter: RateLimiter, publisher: Publisher) -> None:
-        self._db = db
-        self._sends = GroupCommit(db)
-        self._limiter = limiter
+    def __init__(self, db: Database, limit: SendLimit, publisher: Publisher) -> None:
+        self._sends = GroupCommit(db, limit)
         self._publisher = publisher
 
     async def send(  # noqa: PLR0913 - the fields of a send, each named
@@ -57,21 +55,13 @@ class MessagingService:
             )
         if recipient_id is not None:
             canonical_pair(sender_id, recipient_id)
-        # A resend does not count against the limit. Most sends are not resends, so they are
-        # counted first and written at once; the rare resend is refunded once the write has
-        # found the original, and one refused by the limit is looked up before refusing it.
-        retry_after = await self._limiter.hit(sender_id)
-        if retry_after is not None:
-            earlier = await self._earlier_send(sender_id, client_message_id)
-            if earlier is None:
-                RATE_LIMITED.labels("messages").inc()
-                raise RateLimited(retry_after)
-            return earlier
-        stored = await self._sends.send(
-            SendRequest(sender_id, content, recipient_id, conversation_id, client_message_id)
-        )
-        if not stored.is_new:
-            await self._limiter.refund(sender_id)
+        try:
+            stored = await self._sends.send(
+                SendRequest(sender_id, content, recipient_id, conversation_id, client_message_id)
+            )
+        except RateLimited:
+            RATE_LIMITED.labels("messages").inc()
+            raise
         if stored.recipient_seq is not None:
             MESSAGES_SENT.inc()
             self._publisher.publish(
@@ -83,10 +73,3 @@ class MessagingService:
                 ],
             )
         return Sent(stored.message, stored.sender_seq, stored.is_new, stored.created_conversation)
-
-    async def _earlier_send(self, sender_id: UUID, client_message_id: str | None) -> Sent | None:
-        if client_message_id is None:
-            return None
-        async with self._db.connection() as conn:
-            stored = await messages.message_by_client_message_id(conn, sender_id, client_message_id)
-        return None if stored is None else Sent(stored.message, stored.sender_seq, created=False)

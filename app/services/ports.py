@@ -33,16 +33,6 @@ class Publisher(Protocol):
     def publish(self, event: Event, data: object, deliveries: Sequence[Delivery]) -> None: ...
 
 
-class RateLimiter(Protocol):
-    async def hit(self, user_id: UUID) -> int | None:
-        """Counts one message; None when allowed, else the seconds to wait."""
-        ...
-
-    async def refund(self, user_id: UUID) -> None:
-        """Takes back one counted message (it was a resend)."""
-        ...
-
-
 class Throttle(Protocol):
     """A rate limit on a key (a username, a client address), shared by every process when it
     can be."""

@@ -1,2 +1,2 @@
 """State the processes share outside PostgreSQL: Redis (or, without it, this process) behind the
-services' ports. Today: the per-user message rate limit."""
+services' ports: the `/auth` throttles and the per-user connection slots."""

@@ -16,6 +16,7 @@ from app.db.files import SQL_DIR
 from app.db.messages import SendRequest, send_params
 from app.db.queries import SQL, compact, parse_queries
 from tests.support.accounts import insert_user_pair
+from tests.support.sends import UNLIMITED
 
 MIGRATION_BOOKKEEPING = set(parse_queries((SQL_DIR / "schema_versions.sql").read_text()))
 APP_DB = Path(__file__).resolve().parents[2] / "app" / "db"
@@ -54,11 +55,14 @@ def test_queries_are_sent_without_comments_or_indentation() -> None:
     assert compact(text) == "SELECT 'a -- b', x\nFROM t  WHERE y = '--'"
 
 
-def test_every_query_is_short_enough_for_psycopgs_parse_cache() -> None:
+# Parsed again at each execute: once per batch of sends (about 20 us), not per send.
+LONGER_THAN_THE_PARSE_CACHE = {"send_messages"}
+
+
+def test_every_query_but_the_batch_send_is_short_enough_for_psycopgs_parse_cache() -> None:
     """Longer queries are parsed again at every execute (the send statements once were)."""
-    assert {name: len(query) for name, query in SQL.items()} == {
-        name: len(query) for name, query in SQL.items() if len(query) <= MAX_CACHED_STATEMENT_LENGTH
-    }
+    longer = {name for name, query in SQL.items() if len(query) > MAX_CACHED_STATEMENT_LENGTH}
+    assert longer == LONGER_THAN_THE_PARSE_CACHE
 
 
 def test_constraints_hold(database_url: str) -> None:
@@ -89,7 +93,7 @@ def test_message_ids_are_uuid_v7_in_the_order_messages_were_stored(database_url:
         for n in range(4):
             conn.execute(
                 SQL["send_messages"],
-                send_params([SendRequest(sender, f"m{n}", recipient_id=recipient)]),
+                send_params([SendRequest(sender, f"m{n}", recipient_id=recipient)], UNLIMITED),
             )
             time.sleep(0.002)  # a new millisecond: within one, the random bits decide the order
         rows = conn.execute(
@@ -114,7 +118,7 @@ def test_a_deleted_user_takes_their_conversations_messages_and_log(database_url:
         for sender, recipient in ((gone, stays), (stays, gone), (stays, third[0])):
             conn.execute(
                 SQL["send_messages"],
-                send_params([SendRequest(sender, "hello", recipient_id=recipient)]),
+                send_params([SendRequest(sender, "hello", recipient_id=recipient)], UNLIMITED),
             )
 
         conn.execute("DELETE FROM users WHERE id = %s", (gone,))

@@ -16,6 +16,7 @@ from app.db.pool import Database
 from app.db.queries import SQL
 from app.services.search import SearchService
 from tests.support.accounts import insert_user_pair
+from tests.support.sends import UNLIMITED
 from tests.support.services import (
     create_database,
     drop_database,
@@ -51,7 +52,7 @@ def send_some(database_url: str, count: int = 20) -> None:
         low, high = insert_user_pair(conn, "merge")
         for n in range(count):
             request = SendRequest(low, f"lunch at noon, table {n}", recipient_id=high)
-            conn.execute(SQL["send_messages"], send_params([request]))
+            conn.execute(SQL["send_messages"], send_params([request], UNLIMITED))
 
 
 def pending_pages(database_url: str) -> int:

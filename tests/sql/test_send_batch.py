@@ -13,7 +13,7 @@ from psycopg import errors as pg_errors
 from app.db.messages import SendRequest, Stored, send_message, send_messages
 from app.domain.errors import ChatError, Forbidden, NotFound
 from tests.support.accounts import bulk_users
-from tests.support.sends import store
+from tests.support.sends import UNLIMITED, store
 
 Conn = psycopg.AsyncConnection[tuple[Any, ...]]
 
@@ -34,6 +34,7 @@ async def test_a_batch_numbers_positions_and_seqs_in_arrival_order(
             SendRequest(c, "two to a", recipient_id=a),
             SendRequest(c, "not mine", conversation_id=ab),  # c is not in a-b
         ],
+        UNLIMITED,
     )
     two, to_c, three, from_c, refused = stored
     assert isinstance(two, Stored)
@@ -76,6 +77,7 @@ async def test_a_resend_in_a_batch_returns_the_original(conn: Conn, database_url
             SendRequest(a, "hi, edited", recipient_id=b, client_message_id="m"),
             SendRequest(b, "hello", recipient_id=a),
         ],
+        UNLIMITED,
     )
     assert isinstance(again, Stored)
     assert isinstance(new, Stored)
@@ -100,6 +102,7 @@ async def test_each_bad_send_is_refused_alone(conn: Conn, database_url: str) -> 
             SendRequest(a, "nowhere", conversation_id=uuid.uuid4()),
             SendRequest(c, "not mine", conversation_id=ab),
         ],
+        UNLIMITED,
     )
     assert [type(o) for o in outcomes] == [NotFound, Stored, NotFound, Forbidden]
     assert [o.message for o in outcomes if isinstance(o, ChatError)] == [
@@ -115,7 +118,7 @@ async def test_a_lone_send_is_refused_as_in_a_batch(conn: Conn, database_url: st
     a, b, c = (uuid.UUID(u.id) for u in bulk_users(database_url, 3, "lone"))
     ab = (await store(conn, SendRequest(a, "first", recipient_id=b))).message.conversation_id
     refused = [
-        await send_message(conn, request)
+        await send_message(conn, request, UNLIMITED)
         for request in (
             SendRequest(a, "nobody", recipient_id=uuid.uuid4()),
             SendRequest(a, "nowhere", conversation_id=uuid.uuid4()),
@@ -129,6 +132,7 @@ async def test_a_lone_send_is_refused_as_in_a_batch(conn: Conn, database_url: st
             SendRequest(a, "nowhere", conversation_id=uuid.uuid4()),
             SendRequest(c, "not mine", conversation_id=ab),
         ],
+        UNLIMITED,
     )
     assert [(type(o), str(o)) for o in refused] == [(type(o), str(o)) for o in batched]
     assert [type(o) for o in refused] == [NotFound, NotFound, Forbidden]
@@ -146,6 +150,7 @@ async def test_a_failing_statement_stores_none_of_its_batch(conn: Conn, database
                 SendRequest(a, "ok", recipient_id=b, client_message_id="twice"),
                 SendRequest(a, "again", recipient_id=b, client_message_id="twice"),
             ],
+            UNLIMITED,
         )
     assert await log_of(conn, a) == []
 

@@ -18,7 +18,7 @@ import pytest
 from app.db.messages import SendRequest, send_messages
 from app.db.pool import CONNECT_OPTIONS
 from tests.support.accounts import bulk_users
-from tests.support.sends import store
+from tests.support.sends import UNLIMITED, store
 from tests.support.services import migrated_database
 
 if TYPE_CHECKING:
@@ -92,7 +92,7 @@ async def test_sends_and_batches_read_no_table_sequentially(empty_database_url: 
                 request(users[i], users[(i + 1) % USERS], "hi again")
                 for i in range(first, first + BATCH)
             ]
-            assert len(await send_messages(conn, batch)) == BATCH
+            assert len(await send_messages(conn, batch, UNLIMITED)) == BATCH
         after = await rows_read_by_scans(conn)
     read = {table: after[table] - before[table] for table in SEND_PATH_TABLES}
     # a scan per send reads a whole table: USERS rows of users or heads, each time

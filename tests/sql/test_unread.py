@@ -16,7 +16,7 @@ from app.db.messages import SendRequest, Stored, send_messages
 from app.db.outbox import mark_read
 from app.db.pool import CONNECT_OPTIONS
 from tests.support.accounts import bulk_users
-from tests.support.sends import store
+from tests.support.sends import UNLIMITED, store
 
 Conn = psycopg.AsyncConnection[tuple[Any, ...]]
 
@@ -60,6 +60,7 @@ async def test_unread_counts_follow_sends_and_marks(conn: Conn, database_url: st
                     SendRequest(rng.choice([a, b]), f"b{step}.{i}", conversation_id=conversation)
                     for i in range(rng.randint(1, 5))
                 ],
+                UNLIMITED,
             )
         else:  # a mark at any message, older than the current one too
             reader = rng.choice([a, b])
@@ -73,7 +74,9 @@ async def test_unread_counts_follow_sends_and_marks(conn: Conn, database_url: st
 
 async def test_concurrent_marks_count_each_message_once(conn: Conn, database_url: str) -> None:
     a, b = (uuid.UUID(u.id) for u in bulk_users(database_url, 2, "unread"))
-    stored = await send_messages(conn, [SendRequest(a, f"m{i}", recipient_id=b) for i in range(60)])
+    stored = await send_messages(
+        conn, [SendRequest(a, f"m{i}", recipient_id=b) for i in range(60)], UNLIMITED
+    )
     assert isinstance(stored[0], Stored)
     conversation = stored[0].message.conversation_id
     ids = await message_ids(conn, conversation)
