@@ -61,8 +61,10 @@ class ConnectionSlots:
         self._heartbeat: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
+        """Starts the heartbeat. A Redis that does not answer yet does not stop the process
+        from serving: until it does, each process counts its own."""
         if self._redis is not None:
-            await self._beat()
+            await self._beat_once()
             self._heartbeat = asyncio.create_task(self._beat_forever())
 
     async def stop(self) -> None:
@@ -116,7 +118,10 @@ class ConnectionSlots:
     async def _beat_forever(self) -> None:
         while True:
             await asyncio.sleep(HEARTBEAT_EVERY)
-            try:
-                await self._beat()
-            except (RedisError, OSError) as exc:
-                log.warning("connection slots heartbeat failed: %s", exc)
+            await self._beat_once()
+
+    async def _beat_once(self) -> None:
+        try:
+            await self._beat()
+        except (RedisError, OSError) as exc:
+            log.warning("connection slots heartbeat failed: %s", exc)

@@ -27,7 +27,7 @@ from tests.support.checker import QueueChecker
 from tests.support.clients import Socket, User
 from tests.support.redis_server import RedisServer
 from tests.support.server import ChatServer
-from tests.support.services import with_database
+from tests.support.services import free_port, with_database
 from tests.support.tcp_proxy import TcpProxy
 from tests.support.traffic import LiveClient
 
@@ -166,8 +166,14 @@ async def test_three_processes_behave_as_one(database_url: str, redis_url: str) 
         assert all(device.last_seq >= 50 for device in devices)
 
 
-async def test_rate_limit_holds_across_processes(database_url: str, redis_url: str) -> None:
-    with running(start_servers(2, database_url, redis_url, rate_limit="10/minute")) as servers:
+@pytest.mark.parametrize("redis_up", [True, False], ids=["redis", "redis-unreachable"])
+async def test_rate_limit_holds_across_processes(
+    database_url: str, redis_url: str, *, redis_up: bool
+) -> None:
+    """The limit is counted by the send statement, in PostgreSQL: two processes share it,
+    with Redis or without it."""
+    broker = redis_url if redis_up else f"redis://127.0.0.1:{free_port()}/0"
+    with running(start_servers(2, database_url, broker, rate_limit="10/minute")) as servers:
         alice, bob = bulk_users(database_url, 2)
         sockets = [await Socket.open(s.ws_url, alice) for s in servers]
         for s in sockets:
