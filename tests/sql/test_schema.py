@@ -55,7 +55,7 @@ def test_queries_are_sent_without_comments_or_indentation() -> None:
     assert compact(text) == "SELECT 'a -- b', x\nFROM t  WHERE y = '--'"
 
 
-# Parsed again at each execute: once per batch of sends (about 20 us), not per send.
+# Parsed again at each execute: once per batch of sends, not per send.
 LONGER_THAN_THE_PARSE_CACHE = {"send_messages"}
 
 
