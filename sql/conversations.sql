@@ -23,13 +23,17 @@ WHERE s.id = %(conversation_id)s;
 
 -- name: conversations_of_user
 -- The caller's conversations, most recent activity first: the two per-side indexes, merged.
+-- They hold the minute of the last activity (migration 0013); within a minute, updated_at
+-- orders the few rows of that minute.
 WITH mine AS (
-    (SELECT id, updated_at FROM conversations WHERE participant1_id = %(user_id)s
-     ORDER BY updated_at DESC, id DESC LIMIT %(limit)s::int + %(offset)s::int)
+    (SELECT id, active_minute, updated_at FROM conversations WHERE participant1_id = %(user_id)s
+     ORDER BY active_minute DESC, updated_at DESC, id DESC
+     LIMIT %(limit)s::int + %(offset)s::int)
     UNION ALL
-    (SELECT id, updated_at FROM conversations WHERE participant2_id = %(user_id)s
-     ORDER BY updated_at DESC, id DESC LIMIT %(limit)s::int + %(offset)s::int)
-    ORDER BY updated_at DESC, id DESC
+    (SELECT id, active_minute, updated_at FROM conversations WHERE participant2_id = %(user_id)s
+     ORDER BY active_minute DESC, updated_at DESC, id DESC
+     LIMIT %(limit)s::int + %(offset)s::int)
+    ORDER BY active_minute DESC, updated_at DESC, id DESC
     LIMIT %(limit)s OFFSET %(offset)s
 )
 SELECT s.*, unread_count(s.id, %(user_id)s) AS unread_count
